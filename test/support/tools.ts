@@ -1,0 +1,30 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * External programs that some tests need. Where one is missing the test is skipped with a printed
+ * reason; CI installs all of them and fails on any skip (see .ci/run).
+ */
+export const TOOLS = {
+  'redis-server': 'apt-get install -y redis-server',
+  dot: 'apt-get install -y graphviz',
+  chromium: 'apt-get install -y chromium',
+} as const;
+
+export type Tool = keyof typeof TOOLS;
+
+const cache = new Map<Tool, boolean>();
+
+export function hasTool(tool: Tool): boolean {
+  let found = cache.get(tool);
+  if (found === undefined) {
+    found = spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+    cache.set(tool, found);
+    if (!found) {
+      console.warn(`[skip] ${tool} is not installed, so the tests that need it are skipped (${TOOLS[tool]})`);
+    }
+  }
+  return found;
+}
+
+/** Path of the Chromium binary for playwright-core. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
