@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
+import { Counter } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 
@@ -44,7 +45,7 @@ describe('createMetrics', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const all = await metrics.registry.getMetricsAsJSON();
     for (const m of all) {
-      if (m.type === 'counter') expect(m.name).toMatch(/_total$/);
+      if (metrics.registry.getSingleMetric(m.name) instanceof Counter) expect(m.name).toMatch(/_total$/);
       if (m.name.includes('duration')) expect(m.name).toMatch(/_seconds$/);
     }
     expect(all.map((m) => m.name).sort()).toEqual([
