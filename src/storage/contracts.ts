@@ -62,7 +62,7 @@ export interface JobChange {
    * Tasks to put on the queue of their type. The store sets `status: 'queued'`, `worker_id: null`,
    * `leased_at: null`, `deadline: null` and `queued_at` = `job.updated_at`; order within one priority is
    * the order of commits (and of this array), whatever `queued_at` says. A commit that queues tasks
-   * publishes one `taskQueued` notice with the count per type after it is durable.
+   * publishes a task-queued notice per type (see `Notifier.onTaskQueued`) after it is durable.
    */
   enqueue?: TaskRecord[];
   /**
@@ -215,8 +215,12 @@ export interface TimerStore {
 // ---------- Cross-process notices ----------
 
 export interface Notifier {
-  /** Called on every process (this one included) when a commit queued tasks; `counts` per task type. */
-  onTaskQueued(listener: (counts: Record<string, number>) => void): () => void;
+  /**
+   * Called on every process (this one included) after a commit queued tasks: at least once per task
+   * type that the commit queued (one notice may stand for several tasks of that type). `null` means
+   * "anything may have changed" (after a pub/sub reconnect): re-check every queue. Returns an unsubscribe.
+   */
+  onTaskQueued(listener: (taskType: string | null) => void): () => void;
   /** Asks every process to tell the worker over its WebSocket, where it holds one. */
   publishCancel(notice: CancelNotice): Promise<void>;
   onCancel(listener: (notice: CancelNotice) => void): () => void;
