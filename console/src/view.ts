@@ -1,0 +1,38 @@
+/** What every page gets, and what it gives back: a function that stops its timers when the page is left. */
+import type { ApiClient } from './api.js';
+
+export interface ViewContext {
+  api: ApiClient;
+  root: HTMLElement;
+  /** Query of the hash route (`#/jobs?status=failed`). */
+  query: URLSearchParams;
+  navigate(hash: string): void;
+  /** Shows an error in the page's message bar (and sends the user to log in again on a 401). */
+  fail(error: unknown): void;
+}
+
+export type Cleanup = () => void;
+
+/**
+ * Calls `tick` now and then every `ms` after each call settles (never two at once). `tick` returns
+ * false to stop. The returned function stops it.
+ */
+export function poll(ms: number, tick: () => Promise<boolean | void>, onError: (e: unknown) => void): Cleanup {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = async (): Promise<void> => {
+    if (stopped) return;
+    let again = true;
+    try {
+      again = (await tick()) !== false;
+    } catch (error) {
+      onError(error);
+    }
+    if (!stopped && again) timer = setTimeout(() => void run(), ms);
+  };
+  void run();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * One job, live: its graph with the path it took (visited, current, failed and not-yet-reached states,
+ * edge counts), its facts and current task, the actions it allows (cancel, each decision), a timeline
+ * of its states with durations, and its data as collapsible JSON. Polls the job every second while it
+ * runs, and its history whenever the job changed.
+ */
+import { h, replace } from '../dom.js';
+import { formatDuration, formatTime } from '../format.js';
+import { GraphView } from '../graph.js';
+import { jsonBlock } from '../json-view.js';
+import { deriveOverlay, isTerminal, parallelBranches, stateSpans } from '../overlay.js';
+import type { HistoryEventView, StateDetail } from '../types.js';
+import { poll } from '../view.js';
+import type { Cleanup, ViewContext } from '../view.js';
+import { loadStates } from './blueprints.js';
+import { branchPanel, countLabel, countsOf } from './branches.js';
+import { statePanel } from './state-panel.js';
+import { statusBadge } from './status.js';
+
+const POLL_MS = 1000;
+
+export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
+  let job = await ctx.api.job(id);
+  const [svg, states] = await Promise.all([ctx.api.graphSvg(job.blueprint_name), loadStates(ctx, job.blueprint_name)]);
+  let history: HistoryEventView[] = [];
+  let selected: string | null = null;
+  let busy = false;
+
+  const header = h('div', { class: 'job-header' });
+  const actions = h('div', { class: 'actions' });
+  const message = h('div', { class: 'action-message', role: 'status' });
+  const facts = h('div', { class: 'facts' });
+  const side = h('aside', { class: 'side' });
+  const timeline = h('section', { class: 'timeline', 'data-timeline': 'true' });
+  const data = h('section', { class: 'job-data' });
+  const graph = new GraphView(svg, {
+    onStateClick: (state) => selectState(state),
+  });
+  const legend = h(
+    'div',
+    { class: 'legend' },
+    ['visited', 'current', 'failed', 'stopped', 'unreached'].map((k) => h('span', { class: `key key-${k}` }, k === 'unreached' ? 'not reached' : k)),
+  );
+  replace(
+    ctx.root,
+    header,
+    actions,
+    message,
+    facts,
+    h('div', { class: 'split' }, h('div', {}, legend, graph.element), side),
+    h('h2', {}, 'Timeline'),
+    timeline,
+    h('h2', {}, 'Data'),
+    data,
+  );
+  graph.fit();
+
+  const parallelStates = [...states.values()].filter((s) => s.type === 'parallel').map((s) => s.name);
+  const isParallel = (state: string): boolean => parallelStates.includes(state) || (state === job.current_state && job.parallel !== undefined);
+
+  const act = (label: string, run: () => Promise<unknown>): void => {
+    if (busy) return;
+    busy = true;
+    message.textContent = `${label}…`;
+    run()
+      .then(() => {
+        message.textContent = `${label}: done`;
+      })
+      .catch((error: unknown) => {
+        message.textContent = `${label} failed: ${error instanceof Error ? error.message : String(error)}`;
+      })
+      .finally(() => {
+        busy = false;
+        void refresh();
+      });
+  };
+
+  function renderHeader(): void {
+    replace(
+      header,
+      h('h1', {}, 'Job ', h('code', { 'data-job-id': job.id }, job.id), ' ', statusBadge(job.status)),
+      h(
+        'p',
+        {},
+        h('a', { href: `#/blueprints/${encodeURIComponent(job.blueprint_name)}` }, job.blueprint_name),
+        ` version ${job.blueprint_version}`,
+        job.parent_job_id ? [' · child of ', h('a', { href: `#/jobs/${encodeURIComponent(job.parent_job_id)}` }, job.parent_job_id)] : null,
+      ),
+    );
+    const buttons: HTMLElement[] = [];
+    if (job.status === 'waiting_for_human' && job.decisions) {
+      for (const decision of job.decisions) {
+        buttons.push(h('button', { type: 'button', class: 'decision', 'data-decision': decision, onclick: () => act(`Decision "${decision}"`, () => ctx.api.decide(job.id, decision)) }, decision));
+      }
+    }
+    if (!isTerminal(job.status)) {
+      buttons.push(h('button', { type: 'button', class: 'danger', 'data-action': 'cancel', onclick: () => act('Cancel', () => ctx.api.cancel(job.id)) }, 'Cancel job'));
+    }
+    replace(actions, buttons.length ? [job.status === 'waiting_for_human' ? h('span', {}, 'Waiting for a decision: ') : null, ...buttons] : null);
+  }
+
+  function renderFacts(now: number): void {
+    const task = job.current_task;
+    const rows: [string, Node | string][] = [
+      ['Current state', job.current_state ?? '—'],
+      ['Created', formatTime(job.created_at)],
+      ['Updated', formatTime(job.updated_at)],
+      ['Finished', formatTime(job.finished_at)],
+      ['Running for', formatDuration((job.finished_at ? Date.parse(job.finished_at) : now) - Date.parse(job.created_at))],
+    ];
+    if (task) {
+      rows.push(['Current task', h('span', { 'data-current-task': task.task_id }, `${task.type} (${task.task_id})`)]);
+      rows.push(['Worker', h('span', { 'data-worker': task.worker_id ?? '' }, task.worker_id ?? 'not taken yet')]);
+      rows.push(['Attempt', String(task.attempt)]);
+      if (task.deadline) rows.push(['Deadline', formatTime(task.deadline)]);
+    }
+    if (job.progress) {
+      const pct = typeof job.progress.progress === 'number' ? `${Math.round(job.progress.progress * 100)}%` : '';
+      rows.push(['Progress', `${pct} ${job.progress.message ?? ''}`.trim()]);
+    }
+    if (job.parallel) rows.push(['Branches', countLabel(job.parallel.total, job.parallel.by_status)]);
+    if (job.error) rows.push(['Error', h('span', { class: 'error-text', 'data-error': job.error.code }, `${job.error.code}: ${job.error.message}${job.error.state ? ` (in ${job.error.state})` : ''}`)]);
+    else if (job.error_message) rows.push(['Error', h('span', { class: 'error-text' }, job.error_message)]);
+    if (job.child_job_ids.length) {
+      rows.push(['Child jobs', h('span', {}, job.child_job_ids.map((c) => h('a', { href: `#/jobs/${encodeURIComponent(c)}` }, c, ' ')))]);
+    }
+    replace(facts, h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+  }
+
+  function renderGraph(): void {
+    graph.applyOverlay(deriveOverlay(job, history));
+    for (const state of parallelStates) {
+      const counts = state === job.current_state && job.parallel ? job.parallel : countsOf(parallelBranches(history, state));
+      graph.setBadge(state, counts.total > 0 ? countLabel(counts.total, counts.by_status) : null);
+    }
+    if (job.parallel && job.current_state && !parallelStates.includes(job.current_state)) {
+      graph.setBadge(job.current_state, countLabel(job.parallel.total, job.parallel.by_status));
+    }
+  }
+
+  function renderSide(): void {
+    if (!selected) {
+      replace(side, h('p', { class: 'muted' }, 'Click a state to see its definition, its visits, or the branches of a parallel state.'));
+      return;
+    }
+    const state = selected;
+    const visits = stateSpans(job, history, Date.now()).filter((s) => s.state === state);
+    const detail: StateDetail | undefined = states.get(state);
+    replace(
+      side,
+      isParallel(state) ? branchPanel(state, parallelBranches(history, state), state === job.current_state ? job.parallel : undefined) : null,
+      h(
+        'p',
+        { 'data-visits': visits.length },
+        visits.length === 0 ? 'Not reached by this job.' : `Entered ${visits.length} time${visits.length === 1 ? '' : 's'}, ${formatDuration(visits.reduce((n, s) => n + s.durationMs, 0))} in total.`,
+      ),
+      statePanel(detail, state),
+    );
+  }
+
+  const spansList = h('div', { class: 'spans-box' });
+  const events = h('details', { class: 'events' }, h('summary', {}, 'All events'));
+  const eventsBody = h('div');
+  events.append(eventsBody);
+  events.addEventListener('toggle', () => renderEvents());
+  timeline.append(spansList, events);
+
+  /** The raw event list is built only while it is open (a fan-out job has thousands of events). */
+  function renderEvents(): void {
+    (events.firstElementChild as HTMLElement).textContent = `All ${history.length} events`;
+    if (!events.open) return;
+    replace(
+      eventsBody,
+      h(
+        'table',
+        { class: 'list small' },
+        history.map((e) => {
+          const { event_id: _id, job_id: _job, timestamp, event_type, state, ...rest } = e;
+          return h('tr', {}, h('td', {}, formatTime(timestamp)), h('td', {}, event_type), h('td', {}, state ?? ''), h('td', {}, h('code', {}, Object.keys(rest).length ? JSON.stringify(rest) : '')));
+        }),
+      ),
+    );
+  }
+
+  function renderTimeline(now: number): void {
+    const spans = stateSpans(job, history, now);
+    const total = Math.max(1, spans.reduce((n, s) => n + s.durationMs, 0));
+    replace(
+      spansList,
+      spans.length === 0
+        ? h('p', { class: 'muted' }, 'No state entered yet.')
+        : h(
+            'ol',
+            { class: 'spans' },
+            spans.map((s) =>
+              h(
+                'li',
+                { class: s.open ? 'open' : '', 'data-span': s.state },
+                h('button', { type: 'button', class: 'link', onclick: () => selectState(s.state) }, s.state),
+                h('span', { class: 'bar-track' }, h('span', { class: 'bar', style: `width:${Math.max(0.5, (s.durationMs / total) * 100)}%` })),
+                h('span', { class: 'duration' }, formatDuration(s.durationMs), s.open ? ' (so far)' : ''),
+                h('span', { class: 'muted small' }, formatTime(s.startedAt)),
+              ),
+            ),
+          ),
+    );
+  }
+
+  function selectState(state: string): void {
+    selected = state;
+    graph.select(state);
+    renderSide();
+  }
+
+  const shown = new Map<string, string>();
+  const blocks = new Map<string, HTMLElement>();
+  function renderData(): void {
+    const values: [string, unknown][] = [
+      ['initial_data', job.initial_data],
+      ['state_history', job.state_history],
+      ['result', job.result],
+      ['error', job.error ?? (job.error_message ? { message: job.error_message } : undefined)],
+    ];
+    for (const [title, value] of values) {
+      const text = JSON.stringify(value) ?? 'undefined';
+      if (shown.get(title) === text) continue;
+      shown.set(title, text);
+      const old = blocks.get(title);
+      const block = jsonBlock(title, value, old ? (old as HTMLDetailsElement).open : title !== 'state_history');
+      if (old) old.replaceWith(block);
+      else data.appendChild(block);
+      blocks.set(title, block);
+    }
+  }
+
+  let lastUpdate = '';
+  let historyLength = -1;
+  async function refresh(): Promise<boolean> {
+    job = await ctx.api.job(id);
+    if (job.updated_at !== lastUpdate || historyLength < 0) {
+      history = await ctx.api.history(id);
+      lastUpdate = job.updated_at;
+      historyLength = history.length;
+      renderHeader();
+      renderGraph();
+      renderData();
+      if (selected) renderSide();
+      renderEvents();
+    }
+    const now = Date.now();
+    renderFacts(now);
+    renderTimeline(now);
+    return !isTerminal(job.status);
+  }
+
+  renderSide();
+  return poll(POLL_MS, refresh, ctx.fail);
+}
