@@ -99,7 +99,7 @@ export interface JobListQuery {
   id_contains?: string;
   /** 1..1000 */
   limit: number;
-  /** Opaque; from a previous page's `next_cursor`. */
+  /** Opaque; from a previous page's `next_cursor`. One this store did not make: `BadRequestError` (code INVALID_CURSOR). */
   cursor?: string;
 }
 
@@ -142,7 +142,8 @@ export interface TaskQueue {
    * Hands the best fitting queued task to this worker, atomically (two concurrent claims never get the
    * same task). Candidates: queued tasks whose `type` is in the worker's `supported_tasks` and whose
    * `requires` the worker's `match` satisfies (numbers: worker value >= required; strings: equal, except
-   * `gpu.model`, which the worker's model must contain; arrays such as `models`: every item present).
+   * `gpu.model`, which the worker's model must contain, ignoring case; arrays such as `models`: every
+   * item present; a requirement the worker does not state is not met; see requires-match.ts).
    * Best: highest `priority`, then first queued. Unknown or expired (`expires_at <= now`) worker:
    * `unknown_worker`. With `max_concurrent_tasks` reached: `at_capacity`.
    *
