@@ -1,0 +1,111 @@
+/**
+ * The Koa app: metrics timing (outermost, so it sees the final status), the one error middleware,
+ * JSON body parsing, the public, client and worker routes, and a last middleware that answers 405
+ * for a known path with the wrong method and 404 for anything else. The WebSocket registry rides
+ * along for the HTTP server's `upgrade` event.
+ */
+import Koa from 'koa';
+import type Router from '@koa/router';
+import type { Config } from '../config.js';
+import type { Engine } from '../engine/api.js';
+import { SwitchyardError } from '../errors.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { createAuthenticator } from './auth.js';
+import { bodyMiddleware } from './body.js';
+import { clientRoutes, createPath } from './client-routes.js';
+import type { AppContext, AppState } from './context.js';
+import { MethodNotAllowedError, errorMiddleware, routeNotFound } from './errors.js';
+import { silentLogger, type HttpLogger } from './logger.js';
+import { publicRoutes } from './public-routes.js';
+import { createRateLimiter } from './rate-limit.js';
+import { createBodyValidator } from './schemas.js';
+import { workerRoutes } from './worker-routes.js';
+import { createWorkerSockets, type WorkerSockets } from './worker-sockets.js';
+
+export type AppConfig = Pick<
+  Config,
+  | 'clients'
+  | 'globalWorkerTokenHash'
+  | 'workers'
+  | 'workerPollTimeoutMs'
+  | 'maxPollsPerWorker'
+  | 'enableDebugEndpoints'
+  | 'maxBodyBytes'
+  | 'webhookAllowedHosts'
+  | 'rateLimitClient'
+  | 'rateLimitWorker'
+>;
+
+export interface CreateAppOptions {
+  engine: Engine;
+  config: AppConfig;
+  metrics?: Metrics;
+  logger?: HttpLogger;
+  /** The worker socket registry; created here (progress -> engine.progress) when not given. */
+  sockets?: WorkerSockets;
+  /** Milliseconds since the epoch, for rate limits; injected like every clock. */
+  now?: () => number;
+  /** Extra routers mounted before the fallback (the docs page, the console). */
+  routers?: readonly Router<AppState>[];
+}
+
+export type SwitchyardApp = Koa<AppState> & {
+  readonly sockets: WorkerSockets;
+  /** Answers every waiting long-poll with 204 now, and every later one at once. */
+  drain(): void;
+};
+
+export function createApp(options: CreateAppOptions): SwitchyardApp {
+  const { engine, config } = options;
+  const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? createMetrics({ defaultMetrics: false });
+  const auth = createAuthenticator(config);
+  const validator = createBodyValidator();
+  const now = options.now ?? Date.now;
+  const draining = new AbortController();
+  const sockets =
+    options.sockets ?? createWorkerSockets({ auth, validator, logger, onProgress: (update) => engine.progress(update) });
+
+  // Extra routers go first, so the Swagger UI docs router replaces the plain endpoints page.
+  const routers: Router<AppState>[] = [
+    ...(options.routers ?? []),
+    publicRoutes({ engine, config, metrics, validator }),
+    clientRoutes({ engine, config, auth, validator, limiter: createRateLimiter(config.rateLimitClient, 'client', now) }),
+    workerRoutes({
+      engine,
+      config,
+      auth,
+      validator,
+      limiter: createRateLimiter(config.rateLimitWorker, 'worker', now),
+      shutdown: draining.signal,
+    }),
+  ];
+
+  const koa = new Koa<AppState>({ proxy: false });
+  // Koa would print errors that reach it; the error middleware answers all of them first.
+  koa.silent = true;
+  koa.use(metrics.httpMiddleware());
+  koa.use(errorMiddleware(logger));
+  koa.use(bodyMiddleware(config.maxBodyBytes));
+  for (const router of routers) koa.use(router.routes());
+  const createPaths = [...engine.blueprints.values()].map(createPath).filter((path): path is string => path !== null);
+  koa.use(async (ctx: AppContext) => {
+    // A POST under /api is always meant to create a job: say which endpoints exist.
+    if (ctx.method === 'POST' && ctx.path.startsWith('/api/')) {
+      throw new SwitchyardError('ENDPOINT_NOT_FOUND', 404, `no blueprint serves POST ${ctx.path}; GET /api/v1/blueprints lists the endpoints`, {
+        endpoints: createPaths,
+      });
+    }
+    const allowed = new Set<string>();
+    for (const router of routers) {
+      for (const layer of router.match(ctx.path, ctx.method).path) for (const method of layer.methods) allowed.add(method);
+    }
+    if (allowed.size > 0) throw new MethodNotAllowedError(ctx.method, ctx.path, [...allowed].sort());
+    throw routeNotFound(ctx.method, ctx.path);
+  });
+
+  return Object.assign(koa, {
+    sockets,
+    drain: () => draining.abort(),
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * `GET /api/v1/blueprints/{name}/graph`: DOT (`text/vnd.graphviz`), or SVG with `?format=svg`.
+ * `?job_id=` draws that job's path (only for a job of the caller, and only of this blueprint).
+ */
+import { toDot, toSvg } from '../blueprint/dot.js';
+import type { GraphOverlay } from '../blueprint/types.js';
+import type { Engine } from '../engine/api.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import type { AppContext } from './context.js';
+import { pathParam, queryChoice, queryString } from './params.js';
+
+export function graphHandler(engine: Engine, clientId: (ctx: AppContext) => string) {
+  return async function graph(ctx: AppContext & { params: Record<string, string> }): Promise<void> {
+    const name = pathParam(ctx.params, 'blueprint_name');
+    const blueprint = engine.blueprints.get(name);
+    if (!blueprint) {
+      throw new NotFoundError(`no blueprint "${name}"; GET /api/v1/blueprints lists them`);
+    }
+    const format = queryChoice(ctx, 'format', ['dot', 'svg'] as const) ?? 'dot';
+    const jobId = queryString(ctx, 'job_id');
+    let overlay: GraphOverlay | undefined;
+    if (jobId) {
+      const found = await engine.graphOverlay(jobId, clientId(ctx));
+      if (found.blueprint !== name) {
+        throw new BadRequestError(`job "${jobId}" runs blueprint "${found.blueprint}", not "${name}"`, { parameter: 'job_id' });
+      }
+      overlay = found.overlay;
+    }
+    const dot = toDot(blueprint, overlay);
+    if (format === 'svg') {
+      ctx.type = 'image/svg+xml';
+      ctx.body = await toSvg(dot);
+    } else {
+      ctx.type = 'text/vnd.graphviz; charset=utf-8';
+      ctx.body = dot;
+    }
+  };
+}
