@@ -7,7 +7,8 @@ import Router from '@koa/router';
 import type { CompiledBlueprint, CompiledState, CompiledTaskSpec, Template } from '../blueprint/types.js';
 import type { Engine } from '../engine/api.js';
 import { NotFoundError } from '../errors.js';
-import { requireClient, type Authenticator } from './auth.js';
+import type { Config } from '../config.js';
+import { createAuthenticator, requireClient } from './auth.js';
 import type { AppState } from './context.js';
 import { pathParam } from './params.js';
 
@@ -98,9 +99,15 @@ export function blueprintStates(blueprint: CompiledBlueprint): StateDetailView[]
   });
 }
 
-export function createConsoleApiRouter({ engine, auth }: { engine: Engine; auth: Authenticator }): Router<AppState> {
+export interface ConsoleApiOptions {
+  engine: Engine;
+  /** The same token configuration the app uses, so the same client tokens are accepted. */
+  config: Pick<Config, 'clients' | 'globalWorkerTokenHash' | 'workers'>;
+}
+
+export function createConsoleApiRouter({ engine, config }: ConsoleApiOptions): Router<AppState> {
   const router = new Router<AppState>();
-  router.get('/api/v1/blueprints/:blueprint_name/states', requireClient(auth), (ctx) => {
+  router.get('/api/v1/blueprints/:blueprint_name/states', requireClient(createAuthenticator(config)), (ctx) => {
     const name = pathParam(ctx.params, 'blueprint_name');
     const blueprint = engine.blueprints.get(name);
     if (!blueprint) {

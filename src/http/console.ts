@@ -80,7 +80,8 @@ export function createConsoleRouter(options: ConsoleRouterOptions = {}): Router<
     ctx.body = await readFile(join(distDir, name));
   }
 
-  const router = new Router<AppState>();
+  // strict: `/_public/console` and `/_public/console/` are different routes (the first redirects).
+  const router = new Router<AppState>({ strict: true });
   // Relative asset URLs in index.html need the trailing slash.
   router.get(CONSOLE_PATH, (ctx) => {
     ctx.redirect(`${CONSOLE_PATH}/`);
