@@ -15,11 +15,17 @@ export interface WorkerSocketOptions {
   logger: WorkerLogger;
   onCancel: (taskId: string, jobId: string | undefined) => void;
   backoff: Backoff;
+  /** A socket that hears nothing (not even the server's pings) this long is presumed dead and replaced. */
+  idleTimeoutMs?: number;
 }
+
+/** The server closes an older socket of a worker with 4000 when a newer one connects. */
+const CLOSE_REPLACED = 4000;
 
 export class WorkerSocket {
   private socket: WebSocket | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(private readonly options: WorkerSocketOptions) {}
@@ -52,6 +58,7 @@ export class WorkerSocket {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const socket = this.socket;
     this.socket = null;
     if (!socket) return;
@@ -65,19 +72,30 @@ export class WorkerSocket {
     this.socket = socket;
     socket.on('open', () => {
       this.options.backoff.reset();
+      this.heard(socket);
       logger.debug({}, 'websocket connected');
     });
-    socket.on('message', (data) => this.onMessage(data.toString()));
+    socket.on('ping', () => this.heard(socket));
+    socket.on('message', (data) => {
+      this.heard(socket);
+      this.onMessage(data.toString());
+    });
     socket.on('unexpected-response', (_request, response) => {
       logger.debug({ status: response.statusCode }, 'websocket upgrade refused');
       socket.terminate();
     });
     // 'close' always follows 'error'; reconnecting happens there.
     socket.on('error', (error) => logger.debug({ err: error.message }, 'websocket error'));
-    socket.on('close', () => {
+    socket.on('close', (code) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (this.idleTimer) clearTimeout(this.idleTimer);
       if (this.closed) return;
+      if (code === CLOSE_REPLACED) {
+        // Another process uses this worker id; reconnecting would only push it off in turn.
+        logger.warn({}, 'websocket replaced by another connection of this worker id; not reconnecting (cancels still arrive with heartbeats)');
+        return;
+      }
       const delay = this.options.backoff.next();
       logger.debug({ delay_ms: delay }, 'websocket closed; reconnecting');
       this.reconnectTimer = setTimeout(() => {
@@ -85,6 +103,17 @@ export class WorkerSocket {
         if (!this.closed) this.connect();
       }, delay);
     });
+  }
+
+  /** Restarts the idle watchdog: the server pings every few seconds, so silence means a dead link. */
+  private heard(socket: WebSocket): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.socket !== socket) return;
+      this.options.logger.warn({}, 'websocket silent for too long; reconnecting');
+      socket.terminate();
+    }, this.options.idleTimeoutMs ?? 60_000);
+    this.idleTimer.unref();
   }
 
   private onMessage(text: string): void {
@@ -96,6 +125,7 @@ export class WorkerSocket {
       return;
     }
     if (isCancelTaskCommand(message)) this.options.onCancel(message.task_id, message.job_id);
-    else this.options.logger.debug({ message }, 'websocket message not understood; ignored');
+    // The server answers a progress update it refused (the task ended meanwhile) with an error event.
+    else this.options.logger.debug({ message }, 'websocket message ignored');
   }
 }

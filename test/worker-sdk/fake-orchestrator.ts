@@ -67,6 +67,7 @@ export class FakeOrchestrator {
       const workerId = decodeURIComponent(match[1]!);
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.sockets.set(workerId, ws);
+        this.socketConnections.set(workerId, (this.socketConnections.get(workerId) ?? 0) + 1);
         ws.on('message', (data) => this.socketMessages.push(JSON.parse(data.toString()) as unknown));
         ws.on('close', () => {
           if (this.sockets.get(workerId) === ws) this.sockets.delete(workerId);
@@ -120,6 +121,11 @@ export class FakeOrchestrator {
     return this.sockets.has(workerId);
   }
 
+  /** Closes the worker's socket from the server side with `code`. */
+  closeSocket(workerId: string, code: number): void {
+    this.sockets.get(workerId)?.close(code, 'closed by the test');
+  }
+
   /** Sends cancel_task over the worker's socket; false when it has none. */
   sendCancel(workerId: string, task: FakeTask): boolean {
     this.cancelled.add(task.task_id);
@@ -137,6 +143,9 @@ export class FakeOrchestrator {
     await this.stop();
     this.wss.close();
   }
+
+  /** How many sockets this worker has opened so far. */
+  socketConnections = new Map<string, number>();
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];

@@ -174,6 +174,23 @@ describe('cancel', () => {
   });
 });
 
+describe('the WebSocket', () => {
+  it('reconnects after the server closes it going away (1001)', async () => {
+    await worker({ t: () => undefined }).start();
+    await waitFor('the socket', () => fake.isSocketOpen('w-test'));
+    fake.closeSocket('w-test', 1001);
+    await waitFor('a second connection', () => fake.socketConnections.get('w-test') === 2);
+  });
+
+  it('does not reconnect after another connection of its worker id replaced it (4000)', async () => {
+    await worker({ t: () => undefined }).start();
+    await waitFor('the socket', () => fake.isSocketOpen('w-test'));
+    fake.closeSocket('w-test', 4000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(fake.socketConnections.get('w-test')).toBe(1);
+  });
+});
+
 describe('progress', () => {
   it('sends progress_update events over the WebSocket', async () => {
     await worker({
