@@ -261,6 +261,9 @@ export interface GraphEdge {
   readonly label: string;
 }
 
+/** The compiled graph: graph label `{ name }` (the blueprint), nodes `GraphNode`, edges `GraphEdge`. */
+export type BlueprintGraph = Graph<{ name: string }, GraphNode, GraphEdge>;
+
 export interface StateSource {
   readonly line: number;
   readonly column: number;
@@ -281,7 +284,7 @@ export interface CompiledBlueprint {
   readonly start: string;
   readonly states: ReadonlyMap<string, CompiledState>;
   /** Nodes are state names labelled `GraphNode`; edges are labelled `GraphEdge` (a multigraph). */
-  readonly graph: Graph;
+  readonly graph: BlueprintGraph;
   readonly file: string;
   readonly sources: ReadonlyMap<string, StateSource>;
 }

@@ -1,0 +1,143 @@
+/**
+ * Expressions and templates: the only logic a blueprint holds. A string whose whole value is `${ ... }`
+ * is a JSONata expression (parsed once, when the blueprint loads); any other value is a literal.
+ * `evaluateTemplate` is what the engine calls to build params, child input, `set` values and results.
+ */
+import jsonata from 'jsonata';
+import { SwitchyardError } from '../errors.js';
+import type { Expression, JsonValue, Scope, Template } from './types.js';
+
+/** Guards against runaway expressions (deep recursion, endless loops) at run time. */
+const LIMITS = { timeout: 1000, stack: 500, sequence: 100_000 } as const;
+
+const EXPRESSION = /^\s*\$\{([\s\S]*)\}\s*$/;
+
+/** A run-time failure of one expression; the message names the expression (and where it is written). */
+export class ExpressionError extends SwitchyardError {
+  constructor(
+    readonly expression: string,
+    readonly where: string,
+    readonly reason: string,
+  ) {
+    super('EXPRESSION_ERROR', 422, `${where === '' ? '' : `${where}: `}expression ${expression} failed: ${reason}`, {
+      expression,
+      where,
+    });
+  }
+}
+
+/** A syntax error, with the 0-based index into the source string where it was found. */
+export interface ExpressionSyntaxError {
+  readonly message: string;
+  readonly index: number;
+}
+
+export function isExpressionString(value: string): boolean {
+  return EXPRESSION.test(value);
+}
+
+/** The JSONata text inside `${ ... }`, and where it starts in the string. */
+export function expressionBody(source: string): { body: string; offset: number } | undefined {
+  const m = EXPRESSION.exec(source);
+  if (!m || m[1] === undefined) return undefined;
+  return { body: m[1], offset: source.indexOf('${') + 2 };
+}
+
+/** Parses `${ ... }`; returns the syntax error instead of throwing. */
+export function checkExpression(source: string): ExpressionSyntaxError | undefined {
+  const parts = expressionBody(source);
+  if (!parts) return { message: 'not an expression: write ${ ... }', index: 0 };
+  if (parts.body.trim() === '') return { message: 'empty expression', index: parts.offset };
+  try {
+    jsonata(parts.body);
+    return undefined;
+  } catch (error) {
+    const e = error as { message?: string; position?: number; token?: string };
+    const position = typeof e.position === 'number' ? e.position : 0;
+    const index = parts.offset + Math.min(Math.max(position - 1, 0), parts.body.length);
+    return { message: e.message ?? String(error), index };
+  }
+}
+
+/**
+ * Compiles `${ ... }` once. `where` (a JSON path like `states.pay.params.url`) is put into the
+ * message of any ExpressionError, so a failed job says which expression broke.
+ */
+export function compileExpression(source: string, where = ''): Expression {
+  const parts = expressionBody(source);
+  if (!parts) throw new ExpressionError(source, where, 'not an expression: write ${ ... }');
+  let compiled: jsonata.Expression;
+  try {
+    compiled = jsonata(parts.body, LIMITS);
+  } catch (error) {
+    throw new ExpressionError(source, where, describe(error));
+  }
+  const expression: Expression = {
+    source,
+    async evaluate(scope: Scope): Promise<unknown> {
+      try {
+        return await compiled.evaluate(scope);
+      } catch (error) {
+        throw new ExpressionError(source, where, describe(error));
+      }
+    },
+  };
+  return Object.freeze(expression);
+}
+
+function describe(error: unknown): string {
+  if (error && typeof error === 'object' && 'message' in error && typeof error.message === 'string') {
+    const code = 'code' in error && typeof error.code === 'string' ? ` (${error.code})` : '';
+    return `${error.message}${code}`;
+  }
+  return String(error);
+}
+
+/** Compiles a value that may hold expressions anywhere inside it. */
+export function compileTemplate(value: unknown, where = ''): Template {
+  if (typeof value === 'string' && isExpressionString(value)) {
+    return Object.freeze({ kind: 'expression', expression: compileExpression(value, where) });
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((v, i) => compileTemplate(v, `${where}[${i}]`));
+    return Object.freeze({ kind: 'array', items: Object.freeze(items) });
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(
+      ([k, v]) => Object.freeze([k, compileTemplate(v, where === '' ? k : `${where}.${k}`)] as const),
+    );
+    return Object.freeze({ kind: 'object', entries: Object.freeze(entries) });
+  }
+  return Object.freeze({ kind: 'literal', value: (value ?? null) as JsonValue });
+}
+
+/**
+ * Evaluates a template against a scope (initial_data, state_history, job, and a for_each item).
+ * An expression keeps the type of its value; an expression that yields nothing gives `undefined`,
+ * and such object entries are left out (as JSON would). Throws ExpressionError.
+ */
+export async function evaluateTemplate(template: Template, scope: Scope): Promise<unknown> {
+  switch (template.kind) {
+    case 'literal':
+      return template.value;
+    case 'expression':
+      return normalise(await template.expression.evaluate(scope));
+    case 'array':
+      return Promise.all(template.items.map((t) => evaluateTemplate(t, scope)));
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [key, t] of template.entries) {
+        const v = await evaluateTemplate(t, scope);
+        if (v !== undefined) out[key] = v;
+      }
+      return out;
+    }
+  }
+}
+
+/** JSONata marks its result sequences with extra properties; hand the engine plain JSON values. */
+function normalise(value: unknown): unknown {
+  if (typeof value === 'function') return undefined;
+  if (value === undefined || value === null || typeof value !== 'object') return value;
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
