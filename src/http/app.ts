@@ -10,7 +10,12 @@ import type { Config } from '../config.js';
 import type { Engine } from '../engine/api.js';
 import { SwitchyardError } from '../errors.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { toDot, toSvg } from '../blueprint/index.js';
 import { createAuthenticator } from './auth.js';
+import { createConsoleApiRouter } from './console-api.js';
+import { createConsoleRouter } from './console.js';
+import { docsRoutes } from './docs.js';
+import { buildOpenApi, routesOf } from './openapi.js';
 import { bodyMiddleware } from './body.js';
 import { clientRoutes, createPath } from './client-routes.js';
 import type { AppContext, AppState } from './context.js';
@@ -45,12 +50,15 @@ export interface CreateAppOptions {
   sockets?: WorkerSockets;
   /** Milliseconds since the epoch, for rate limits; injected like every clock. */
   now?: () => number;
-  /** Extra routers mounted before the fallback (the docs page, the console). */
+  /** Extra routers, mounted before the built-in ones. */
   routers?: readonly Router<AppState>[];
 }
 
 export type SwitchyardApp = Koa<AppState> & {
   readonly sockets: WorkerSockets;
+  readonly routers: readonly Router<AppState>[];
+  /** Builds the OpenAPI document now, so a blueprint that cannot be drawn stops the start. */
+  ready(): Promise<void>;
   /** Answers every waiting long-poll with 204 now, and every later one at once. */
   drain(): void;
 };
@@ -66,9 +74,19 @@ export function createApp(options: CreateAppOptions): SwitchyardApp {
   const sockets =
     options.sockets ?? createWorkerSockets({ auth, validator, logger, onProgress: (update) => engine.progress(update) });
 
-  // Extra routers go first, so the Swagger UI docs router replaces the plain endpoints page.
+  const docs = docsRoutes({
+    build: () =>
+      buildOpenApi({
+        blueprints: engine.blueprints.values(),
+        routes: routesOf(...routers),
+        graphSvg: async (blueprint) => toSvg(toDot(blueprint)),
+      }),
+  });
   const routers: Router<AppState>[] = [
     ...(options.routers ?? []),
+    docs.router,
+    createConsoleApiRouter({ engine, config }),
+    createConsoleRouter(),
     publicRoutes({ engine, config, metrics, validator }),
     clientRoutes({ engine, config, auth, validator, limiter: createRateLimiter(config.rateLimitClient, 'client', now) }),
     workerRoutes({
@@ -106,6 +124,8 @@ export function createApp(options: CreateAppOptions): SwitchyardApp {
 
   return Object.assign(koa, {
     sockets,
+    routers,
+    ready: () => docs.ready(),
     drain: () => draining.abort(),
   });
 }

@@ -1,6 +1,6 @@
 /**
  * `/_public`: no authentication. Status, Prometheus metrics, the approval webhook, the debug flush
- * (404 unless ENABLE_DEBUG_ENDPOINTS) and the docs page.
+ * (404 unless ENABLE_DEBUG_ENDPOINTS). The docs page is docs.ts.
  */
 import Router from '@koa/router';
 import type { Config } from '../config.js';
@@ -8,7 +8,6 @@ import type { Engine } from '../engine/api.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AppState } from './context.js';
 import { routeNotFound } from './errors.js';
-import { endpointsPage } from './endpoints-page.js';
 import { pathParam } from './params.js';
 import type { BodyValidator } from './schemas.js';
 
@@ -43,11 +42,6 @@ export function publicRoutes({ engine, config, metrics, validator }: PublicRoute
     if (!config.enableDebugEndpoints) throw routeNotFound(ctx.method, ctx.path);
     await engine.flush();
     ctx.body = { status: 'db_flushed' };
-  });
-
-  router.get('/_public/docs', (ctx) => {
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.body = endpointsPage([...engine.blueprints.values()]);
   });
 
   return router;
