@@ -25,7 +25,7 @@ const STYLES: Record<string, Style> = {
   blueprint: { shape: 'component', fill: '#ccfbf1', line: '#115e59', style: 'filled' },
   wait: { shape: 'ellipse', fill: '#f3f4f6', line: '#374151', style: 'filled' },
   set: { shape: 'note', fill: '#f5f5f4', line: '#44403c', style: 'filled' },
-  end_finished: { shape: 'doublecircle', fill: '#dcfce7', line: '#166534', style: 'filled' },
+  end_finished: { shape: 'box', fill: '#dcfce7', line: '#166534', style: 'rounded,filled', peripheries: 2 },
   end_failed: { shape: 'doubleoctagon', fill: '#fee2e2', line: '#991b1b', style: 'filled' },
 };
 

@@ -45,8 +45,10 @@ export function parseBlueprintText(text: string, file: string): ParsedFile {
   const seenLines = new Set<number>();
   for (const error of doc.errors) {
     const pos = at(error.pos[0]);
-    // One mistake often produces a cascade of errors on the same line; the first one says it best.
+    // One mistake often produces a cascade: more errors on the same line, and, once the parser lost
+    // the structure, an "unexpected token in YAML stream" for every line after it. The first says it best.
     if (seenLines.has(pos.line)) continue;
+    if (seenLines.size > 0 && error.message.includes('in YAML stream')) continue;
     seenLines.add(pos.line);
     const lineText = lines[pos.line - 1] ?? '';
     const hint = lineText.includes('${') && !/['"]\s*\$\{/.test(lineText) ? EXPRESSION_HINT : '';
