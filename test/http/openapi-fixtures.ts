@@ -1,0 +1,69 @@
+/**
+ * Blueprints for the OpenAPI and docs-page tests, loaded through the real blueprint pipeline: one with
+ * an `input` schema, one served at another version and endpoint, and a child-only one (`api: false`).
+ */
+import { loadBlueprintSources, formatDiagnostic } from '../../src/blueprint/index.js';
+import type { CompiledBlueprint } from '../../src/blueprint/types.js';
+
+const SOURCES = [
+  {
+    file: 'image_pipeline.yaml',
+    text: `
+name: image_pipeline
+description: Resize an uploaded image, ask a human when it is large, and publish it.
+api: { version: v1, endpoint: /jobs/image_pipeline }
+input:
+  type: object
+  required: [url]
+  properties:
+    url: { type: string }
+    tags: { type: array, items: { type: string } }
+start: resize
+states:
+  resize:
+    type: task
+    task: image.resize
+    params: { url: "\${ initial_data.url }" }
+    transitions: { success: review, failure: failed }
+  review:
+    type: approval
+    transitions: { approved: done, rejected: failed }
+  done: { type: end }
+  failed: { type: end, status: failed }
+`,
+  },
+  {
+    file: 'order.yaml',
+    text: `
+name: order
+api: { version: v2, endpoint: /orders/place }
+start: pay
+states:
+  pay:
+    type: task
+    task: payment.charge
+    transitions: { success: ship }
+  ship:
+    type: blueprint
+    blueprint: child_only
+    transitions: { finished: done }
+  done: { type: end }
+`,
+  },
+  {
+    file: 'child_only.yaml',
+    text: `
+name: child_only
+api: false
+start: done
+states:
+  done: { type: end }
+`,
+  },
+];
+
+export function loadTestBlueprints(): CompiledBlueprint[] {
+  const result = loadBlueprintSources(SOURCES);
+  if (result.diagnostics.length > 0) throw new Error(result.diagnostics.map(formatDiagnostic).join('\n'));
+  return [...result.blueprints.values()];
+}

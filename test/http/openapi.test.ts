@@ -1,0 +1,156 @@
+import { validate, compileErrors } from '@readme/openapi-parser';
+import { describe, expect, it } from 'vitest';
+import { buildOpenApi, routesOf, toOpenApiPath } from '../../src/http/openapi.js';
+import { loadApiSchemas } from '../../src/http/schemas.js';
+import Router from '@koa/router';
+import { loadTestBlueprints } from './openapi-fixtures.js';
+
+/** Every endpoint of docs/orchestrator-api-reference.md and docs/api-details.md (create: per blueprint). */
+const REFERENCE_ENDPOINTS = [
+  'GET /_public/status',
+  'GET /_public/metrics',
+  'POST /_public/webhooks/approval/{job_id}',
+  'POST /_public/debug/flush_db',
+  'GET /_public/docs',
+  'GET /api/v1/jobs/{job_id}',
+  'POST /api/v1/jobs/{job_id}/cancel',
+  'GET /api/v1/jobs/{job_id}/history',
+  'GET /api/v1/blueprints/{blueprint_name}/graph',
+  'GET /api/v1/workers',
+  'GET /api/v1/dashboard',
+  'GET /api/v1/blueprints',
+  'GET /api/v1/jobs',
+  'POST /_worker/workers/register',
+  'PATCH /_worker/workers/{worker_id}',
+  'GET /_worker/workers/{worker_id}/tasks/next',
+  'POST /_worker/tasks/result',
+  'GET /_worker/ws/{worker_id}',
+] as const;
+
+type Doc = Record<string, unknown> & {
+  paths: Record<string, Record<string, Record<string, unknown>>>;
+  components: { schemas: Record<string, Record<string, unknown>>; securitySchemes: Record<string, unknown> };
+};
+
+function operations(doc: Doc): string[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
+}
+
+function resolve(doc: Doc, schema: Record<string, unknown>): Record<string, unknown> {
+  const target = schema.$ref;
+  if (typeof target !== 'string') return schema;
+  const name = target.replace('#/components/schemas/', '');
+  const found = doc.components.schemas[name];
+  if (!found) throw new Error(`unresolved ${target}`);
+  return found;
+}
+
+function requestSchema(doc: Doc, method: string, path: string): Record<string, unknown> {
+  const body = doc.paths[path]?.[method]?.requestBody as { content: { 'application/json': { schema: Record<string, unknown> } } };
+  return resolve(doc, body.content['application/json'].schema);
+}
+
+async function build(routes?: Parameters<typeof buildOpenApi>[0]['routes']): Promise<Doc> {
+  return (await buildOpenApi({ blueprints: loadTestBlueprints(), routes })) as Doc;
+}
+
+describe('buildOpenApi', () => {
+  it('builds a document that an OpenAPI 3.1 validator accepts', async () => {
+    const doc = await build();
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await validate(structuredClone(doc) as unknown as Parameters<typeof validate>[0]);
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
+  });
+
+  it('contains every endpoint of the API reference', async () => {
+    const found = operations(await build());
+    for (const endpoint of REFERENCE_ENDPOINTS) expect(found, endpoint).toContain(endpoint);
+  });
+
+  it('has a create endpoint per blueprint with its input schema as initial_data', async () => {
+    const doc = await build();
+    const body = requestSchema(doc, 'post', '/api/v1/jobs/image_pipeline');
+    const properties = body.properties as Record<string, Record<string, unknown>>;
+    const input = resolve(doc, properties.initial_data!);
+    expect(input).toEqual({
+      type: 'object',
+      required: ['url'],
+      properties: { url: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+    });
+    expect(body.required).toEqual(['initial_data']);
+    expect(Object.keys(properties)).toContain('webhook_url');
+  });
+
+  it('serves a blueprint at the version and endpoint its api block gives', async () => {
+    expect(operations(await build())).toContain('POST /api/v2/orders/place');
+  });
+
+  it('leaves out blueprints that have no API (child-only)', async () => {
+    const doc = await build();
+    expect(JSON.stringify(Object.keys(doc.paths))).not.toContain('child_only');
+  });
+
+  it('draws each blueprint’s graph as an SVG image in its create operation', async () => {
+    const doc = await build();
+    const description = String(doc.paths['/api/v1/jobs/image_pipeline']?.post?.description);
+    const match = /<img alt="graph of image_pipeline" src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"/.exec(description);
+    expect(match).not.toBeNull();
+    const svg = Buffer.from(match![1]!, 'base64').toString('utf8');
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('resize');
+  });
+
+  it('puts /api behind X-Client-Token, /_worker behind X-Worker-Token, and /_public behind nothing', async () => {
+    const doc = await build();
+    expect(doc.components.securitySchemes).toMatchObject({
+      ClientToken: { type: 'apiKey', in: 'header', name: 'X-Client-Token' },
+      WorkerToken: { type: 'apiKey', in: 'header', name: 'X-Worker-Token' },
+    });
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const operation of Object.values(item)) {
+        const expected = path.startsWith('/api/') ? [{ ClientToken: [] }] : path.startsWith('/_worker/') ? [{ WorkerToken: [] }] : [];
+        expect(operation.security, path).toEqual(expected);
+      }
+    }
+  });
+
+  it('reuses the request schemas of schemas/api, with their local $defs moved into components', async () => {
+    const doc = await build();
+    const files = loadApiSchemas();
+    const { $id: _id, $schema: _schema, ...register } = files['register-worker']!;
+    expect(requestSchema(doc, 'post', '/_worker/workers/register')).toEqual(register);
+    const result = JSON.stringify(requestSchema(doc, 'post', '/_worker/tasks/result'));
+    expect(result).not.toContain('#/$defs/');
+    for (const [, name] of result.matchAll(/"#\/components\/schemas\/([^"]+)"/g)) expect(doc.components.schemas).toHaveProperty([name!]);
+  });
+
+  it('given the app’s routes, documents exactly those (and the WebSocket, which no router lists)', async () => {
+    const router = new Router();
+    router.get('/_public/status', () => undefined);
+    router.get('/api/v1/jobs/:job_id', () => undefined);
+    router.post('/api/v1/jobs/image_pipeline', () => undefined);
+    router.get('/_public/extra/:thing', () => undefined);
+    const doc = await build(routesOf(router));
+    expect(operations(doc).sort()).toEqual([
+      'GET /_public/extra/{thing}',
+      'GET /_public/status',
+      'GET /_worker/ws/{worker_id}',
+      'GET /api/v1/jobs/{job_id}',
+      'POST /api/v1/jobs/image_pipeline',
+    ]);
+    expect(doc.paths['/api/v1/jobs/image_pipeline']?.post?.operationId).toBe('create_image_pipeline');
+    expect(doc.paths['/_public/extra/{thing}']?.get?.parameters).toEqual([
+      { name: 'thing', in: 'path', required: true, schema: { type: 'string' } },
+    ]);
+  });
+});
+
+describe('toOpenApiPath', () => {
+  it('turns router parameters into OpenAPI templates', () => {
+    expect(toOpenApiPath('/_worker/workers/:worker_id/tasks/next')).toBe('/_worker/workers/{worker_id}/tasks/next');
+  });
+
+  it('keeps escaped literal characters as written', () => {
+    expect(toOpenApiPath('/api/v1/jobs/a\\:b')).toBe('/api/v1/jobs/a:b');
+  });
+});
