@@ -51,7 +51,8 @@ export function bodyMiddleware(maxBodyBytes: number) {
     enableTypes: ['json'],
     jsonLimit: maxBodyBytes,
     jsonStrict: true,
-    extendTypes: { json: ['application/*+json'] },
+    // Not `extendTypes`: it merges arrays by index and would drop application/json.
+    detectJSON: (ctx) => isJson(ctx as AppContext),
     onError: (error) => {
       throw parseError(error, maxBodyBytes);
     },
