@@ -143,7 +143,7 @@ function createOperation(blueprint: CompiledBlueprint, inputRef: JsonObject, cre
   return {
     tags: ['Blueprints'],
     operationId: `create_${componentName(blueprint.name)}`,
-    summary: `Start a ${blueprint.name} job`,
+    summary: `Start a job of blueprint ${blueprint.name}`,
     description: blueprintDescription(blueprint, svg),
     parameters: [
       {

@@ -1,0 +1,191 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import Koa from 'koa';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASSETS_PATH, SWAGGER_UI_VERSION, docsRoutes } from '../../src/http/docs.js';
+import { buildOpenApi } from '../../src/http/openapi.js';
+import { CHROMIUM_PATH, hasTool } from '../support/tools.js';
+import { loadTestBlueprints } from './openapi-fixtures.js';
+
+const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'docs');
+
+/** A GET whose body is not decoded (fetch would gunzip it). */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/** A Koa app with only the docs routes (and a status code for thrown typed errors). */
+async function serveDocs(): Promise<{ base: string; server: Server; builds: () => number }> {
+  let builds = 0;
+  const docs = docsRoutes({
+    build: () => {
+      builds += 1;
+      return buildOpenApi({ blueprints: loadTestBlueprints() });
+    },
+  });
+  const app = new Koa();
+  app.silent = true;
+  app.use(docs.router.routes());
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, builds: () => builds };
+}
+
+describe('docsRoutes', () => {
+  let base = '';
+  let server: Server;
+  let builds: () => number;
+  beforeAll(async () => ({ base, server, builds } = await serveDocs()));
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('serves a page that loads Swagger UI from this server, never from a CDN or font host', async () => {
+    const response = await fetch(`${base}/_public/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await response.text();
+    expect(html).toContain(`src="${ASSETS_PATH}/${SWAGGER_UI_VERSION}/swagger-ui-bundle.js"`);
+    // The only absolute URLs left are XML namespaces, which browsers never fetch.
+    const external = [...html.matchAll(/https?:\/\/[^\s"')]+/g)].map((m) => m[0]).filter((url) => !url.startsWith('http://www.w3.org/'));
+    expect(external).toEqual([]);
+    expect(html).toContain('"validatorUrl":null');
+  });
+
+  it('sends a Content-Security-Policy that allows only this server and data: images', async () => {
+    const csp = (await fetch(`${base}/_public/docs`)).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("img-src 'self' data:");
+    expect(csp).toContain("connect-src 'self'");
+  });
+
+  it('serves the Swagger UI files of swagger-ui-dist, gzipped when the client accepts it', async () => {
+    const css = await fetch(`${base}${ASSETS_PATH}/${SWAGGER_UI_VERSION}/swagger-ui.min.css`, { headers: { 'accept-encoding': 'identity' } });
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect(await css.text()).toContain('.swagger-ui');
+    const bundle = await fetch(`${base}${ASSETS_PATH}/${SWAGGER_UI_VERSION}/swagger-ui-bundle.js`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(bundle.headers.get('content-type')).toMatch(/^application\/javascript/);
+    expect(bundle.headers.get('cache-control')).toContain('immutable');
+    expect(await bundle.text()).toContain('SwaggerUIBundle');
+  });
+
+  it('answers 404 for a file that is not one of the page’s assets, or another version', async () => {
+    for (const path of [`${SWAGGER_UI_VERSION}/package.json`, `${SWAGGER_UI_VERSION}/..%2F..%2Fpackage.json`, `0.0.1/swagger-ui.css`]) {
+      expect((await fetch(`${base}${ASSETS_PATH}/${path}`)).status, path).toBe(404);
+    }
+  });
+
+  it('serves the OpenAPI document as JSON, built once however often it is fetched', async () => {
+    const first = await fetch(`${base}/_public/openapi.json`);
+    expect(first.headers.get('content-type')).toMatch(/^application\/json/);
+    const doc = (await first.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths).toHaveProperty(['/api/v1/jobs/image_pipeline']);
+    await fetch(`${base}/_public/openapi.json`);
+    expect(builds()).toBe(1);
+  });
+
+  it('sends the bundle gzipped to a client that accepts gzip, byte for byte the package file', async () => {
+    const raw = await rawGet(`${base}${ASSETS_PATH}/${SWAGGER_UI_VERSION}/swagger-ui-bundle.js`, { 'accept-encoding': 'gzip' });
+    expect(raw.headers['content-encoding']).toBe('gzip');
+    expect(raw.body.length).toBeLessThan(1_000_000);
+    const file = readFileSync(join(dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json')), 'swagger-ui-bundle.js'));
+    expect(gunzipSync(raw.body).equals(file)).toBe(true);
+  });
+});
+
+describe.skipIf(!hasTool('chromium'))('the docs page in headless Chromium', () => {
+  let base = '';
+  let server: Server;
+  let context: BrowserContext;
+  let profile = '';
+  const requested: string[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    ({ base, server } = await serveDocs());
+    profile = mkdtempSync(join(tmpdir(), 'switchyard-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1280, height: 900 },
+    });
+    context.on('request', (request) => requested.push(request.url()));
+    context.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    context.on('weberror', (error) => problems.push(`page error: ${error.error().message}`));
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  });
+
+  it('lists the operations, shows a blueprint’s graph, and loads nothing from another host', async () => {
+    const page = await context.newPage();
+    await page.goto(`${base}/_public/docs`, { waitUntil: 'load' });
+    await page.waitForSelector('.opblock-summary', { timeout: 20_000 });
+
+    const listed = await page.$$eval('.opblock-summary', (blocks) =>
+      blocks.map((b) => `${b.querySelector('.opblock-summary-method')?.textContent?.trim()} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`),
+    );
+    for (const operation of [
+      'GET /_public/status',
+      'GET /api/v1/jobs/{job_id}',
+      'POST /api/v1/jobs/{job_id}/cancel',
+      'PATCH /_worker/workers/{worker_id}',
+      'GET /_worker/workers/{worker_id}/tasks/next',
+      'POST /_worker/tasks/result',
+      'POST /api/v1/jobs/image_pipeline',
+      'POST /api/v2/orders/place',
+    ]) {
+      expect(listed, operation).toContain(operation);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'docs-page.png'), fullPage: false });
+
+    await page.click('.opblock-summary-path[data-path="/api/v1/jobs/image_pipeline"]');
+    const graph = page.locator('img[alt="graph of image_pipeline"]');
+    await graph.waitFor({ state: 'visible', timeout: 10_000 });
+    await graph.scrollIntoViewIfNeeded();
+    // A broken or blocked image has no natural size; a drawn SVG has one.
+    expect(await graph.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'docs-blueprint-graph.png'), fullPage: false });
+
+    // The Authorize dialog offers both token headers, so "Try it out" can send them.
+    await page.click('button.authorize');
+    const schemes = await page.locator('.auth-container h4').allTextContents();
+    expect(schemes.join(' ')).toMatch(/ClientToken/);
+    expect(schemes.join(' ')).toMatch(/WorkerToken/);
+
+    const external = requested.filter((url) => /^(https?|wss?):/.test(url) && new URL(url).hostname !== '127.0.0.1');
+    expect(external).toEqual([]);
+    expect(requested.some((url) => url.endsWith('/_public/openapi.json'))).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
