@@ -5,9 +5,10 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { DEMO_HANDLERS } from '../worker-sdk/demo-handlers.js';
 import { EXAMPLE_HANDLERS, echo } from '../worker-sdk/example-handlers.js';
 import { WorkerRejectedError, createWorker } from '../worker-sdk/index.js';
-import type { TaskHandler, WorkerLogger } from '../worker-sdk/index.js';
+import type { TaskHandler, WorkerLogger, WorkerResources } from '../worker-sdk/index.js';
 
 const USAGE = `Usage: switchyard worker --tasks <list> [options]
 
@@ -16,6 +17,8 @@ Runs an example worker. Each entry of --tasks is a task type, optionally "type=h
   sleep   waits params.ms or params.seconds (default 1 s), reporting progress; stops when cancelled
   fail    throws the error named by params.code (transient | permanent | invalid_input; default
           transient); with params.fail_times: N only the first N attempts fail
+  all     echo, sleep, fail, and stand-ins for every task type of the example blueprints
+          (doc.ocr, payment.charge, video.transcode...)
   e.g. --tasks echo,sleep,fail   or   --tasks image.resize=sleep,image.tag=echo
 
 Options:
@@ -25,6 +28,8 @@ Options:
   --id <worker_id>      worker id (default worker-<host>-<pid>)
   --concurrency <n>     tasks held at once (default 1)
   --heartbeat <ms>      milliseconds between heartbeats (default 10000)
+  --resources <json>    registered resources, e.g. '{"cpu_cores":4,"memory_gb":8,"gpu":{"model":"NVIDIA A100","vram_gb":40}}'
+  --models <list>       registered models, comma separated (e.g. tesseract-5)
   -h, --help            this text
 
 SIGINT/SIGTERM stop taking tasks and let running ones finish (30 s); a second signal exits at once.`;
@@ -87,6 +92,8 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv) {
         id: { type: 'string' },
         concurrency: { type: 'string' },
         heartbeat: { type: 'string' },
+        resources: { type: 'string' },
+        models: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -108,22 +115,39 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv) {
     tasks: parseTasks(values.tasks),
     concurrency: positiveInteger('--concurrency', values.concurrency, 1),
     heartbeatInterval: positiveInteger('--heartbeat', values.heartbeat, 10_000),
+    ...(values.resources === undefined ? {} : { resources: parseResources(values.resources) }),
+    ...(values.models === undefined ? {} : { models: values.models.split(',').map((m) => m.trim()).filter(Boolean) }),
   };
 }
 
 function parseTasks(list: string): Record<string, TaskHandler> {
   const tasks: Record<string, TaskHandler> = {};
   for (const entry of list.split(',').map((item) => item.trim()).filter(Boolean)) {
+    if (entry === 'all') {
+      Object.assign(tasks, EXAMPLE_HANDLERS, DEMO_HANDLERS);
+      continue;
+    }
     const [type = '', handlerName = type] = entry.split('=').map((part) => part.trim());
     if (!type) throw new UsageError(`--tasks: "${entry}" has no task type`);
-    const handler = EXAMPLE_HANDLERS[handlerName];
+    const handler = EXAMPLE_HANDLERS[handlerName] ?? DEMO_HANDLERS[handlerName];
     if (!handler && handlerName !== type) {
-      throw new UsageError(`--tasks: unknown handler "${handlerName}" (known: ${Object.keys(EXAMPLE_HANDLERS).join(', ')})`);
+      throw new UsageError(`--tasks: unknown handler "${handlerName}" (known: ${Object.keys(EXAMPLE_HANDLERS).join(', ')}, or a demo task type)`);
     }
     tasks[type] = handler ?? echo;
   }
   if (Object.keys(tasks).length === 0) throw new UsageError('--tasks names no task type');
   return tasks;
+}
+
+function parseResources(json: string): WorkerResources {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new UsageError(`--resources is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError('--resources must be a JSON object');
+  return value as WorkerResources;
 }
 
 function positiveInteger(name: string, text: string | undefined, fallback: number): number {
