@@ -62,6 +62,12 @@ export function edgesOf(state: unknown): RawEdge[] {
   } else if (type === 'parallel' || type === 'wait' || type === 'set') {
     const f = field(s, 'next');
     if (f) add(f.value, [f.key], { kind: 'next', label: '' });
+  } else if (type !== 'end') {
+    // An unknown or missing type is reported by the schema; its targets still count as edges so that
+    // the states after it are not also reported as unreachable.
+    for (const e of edgesOf({ ...s, type: 'task' })) out.push(e);
+    for (const e of edgesOf({ ...s, type: 'choice' })) out.push(e);
+    for (const e of edgesOf({ ...s, type: 'set' })) out.push(e);
   }
   return out;
 }

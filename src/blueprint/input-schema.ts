@@ -5,7 +5,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { formatPath } from './diagnostics.js';
+import { didYouMean, formatPath } from './diagnostics.js';
 import type { ParsedFile, PathSegment } from './parse.js';
 import type { Diagnostic } from './types.js';
 
@@ -16,7 +16,7 @@ let shared: Ajv2020 | undefined;
 function inputAjv(): Ajv2020 {
   if (!shared) {
     // Not strict: authors write schemas for their data, and unknown annotation keywords are harmless there.
-    shared = new Ajv2020({ allErrors: true, strict: false });
+    shared = new Ajv2020({ allErrors: true, strict: false, verbose: true });
     // ajv-formats is CommonJS: under NodeNext its default import is the module, whose `default` is the plugin.
     addFormats.default(shared);
   }
@@ -29,18 +29,24 @@ export function checkInputSchema(parsed: ParsedFile, input: unknown): Diagnostic
   const ajv = inputAjv();
   const out: Diagnostic[] = [];
   if (!ajv.validateSchema(input)) {
-    for (const e of ajv.errors ?? []) {
-      if (e.keyword === 'if' || e.keyword === '$dynamicRef' || e.keyword === 'anyOf') continue;
+    // The meta-schema says `type` is "one of the names, or an array of them": one problem, two
+    // errors. Keep one per place, the enum (it can name the valid values) before the others.
+    const errors = [...(ajv.errors ?? [])].filter((e) => !['if', '$dynamicRef', 'anyOf', 'oneOf'].includes(e.keyword));
+    errors.sort((a, b) => Number(b.keyword === 'enum') - Number(a.keyword === 'enum'));
+    const done = new Set<string>();
+    for (const e of errors) {
+      if (done.has(e.instancePath)) continue;
+      done.add(e.instancePath);
       const path: PathSegment[] = ['input', ...pointerSegments(e.instancePath)];
       out.push({
         file: parsed.file,
         ...parsed.locate(path),
         path: formatPath(path),
         check: 'schema',
-        message: `not a valid JSON Schema: ${e.message ?? e.keyword}`,
+        message: `not a valid JSON Schema: ${metaMessage(e)}`,
       });
     }
-    return dedupe(out);
+    return out;
   }
   try {
     ajv.compile(input);
@@ -56,14 +62,13 @@ export function checkInputSchema(parsed: ParsedFile, input: unknown): Diagnostic
   return out;
 }
 
-function dedupe(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    const id = `${d.path}\0${d.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
+function metaMessage(e: ErrorObject): string {
+  if (e.keyword === 'enum') {
+    const allowed = (e.params.allowedValues as unknown[]).map(String);
+    const value = String(e.data);
+    return `${JSON.stringify(e.data)} is not allowed${didYouMean(value, allowed)}; use one of: ${allowed.join(', ')}`;
+  }
+  return e.message ?? e.keyword;
 }
 
 function pointerSegments(pointer: string): string[] {

@@ -44,7 +44,7 @@ export function parseBlueprintText(text: string, file: string): ParsedFile {
   const diagnostics: Diagnostic[] = [];
   const seenLines = new Set<number>();
   for (const error of doc.errors) {
-    const pos = at(error.pos[0]);
+    const pos = at(errorOffset(text, error.code, error.message, error.pos[0]));
     // One mistake often produces a cascade: more errors on the same line, and, once the parser lost
     // the structure, an "unexpected token in YAML stream" for every line after it. The first says it best.
     if (seenLines.has(pos.line)) continue;
@@ -52,7 +52,9 @@ export function parseBlueprintText(text: string, file: string): ParsedFile {
     seenLines.add(pos.line);
     const lineText = lines[pos.line - 1] ?? '';
     const hint = lineText.includes('${') && !/['"]\s*\$\{/.test(lineText) ? EXPRESSION_HINT : '';
-    diagnostics.push({ file, ...pos, path: '', check: 'yaml', message: `YAML: ${firstLine(error.message)}${hint}` });
+    const quote = error.code === 'MISSING_CHAR' ? /closing (["'])/.exec(error.message)?.[1] : undefined;
+    const message = quote ? `this quoted string is never closed: add the closing ${quote}` : firstLine(error.message);
+    diagnostics.push({ file, ...pos, path: '', check: 'yaml', message: `YAML: ${message}${hint}` });
   }
   const syntaxOk = doc.errors.length === 0;
   if (syntaxOk) findDuplicateKeys(doc.contents, [], file, at, diagnostics);
@@ -72,6 +74,18 @@ export function parseBlueprintText(text: string, file: string): ParsedFile {
       return complete && range ? text.slice(range[0], range[1]) : undefined;
     },
   };
+}
+
+/**
+ * An unclosed quote is reported by the parser at the end of the file; the useful place is the
+ * opening quote, which is the last such quote before that point (an unclosed scalar holds no other).
+ */
+function errorOffset(text: string, code: string, message: string, offset: number): number {
+  if (code !== 'MISSING_CHAR') return offset;
+  const quote = /closing (["'])/.exec(message)?.[1];
+  if (quote === undefined) return offset;
+  const opening = text.lastIndexOf(quote, Math.max(offset - 1, 0));
+  return opening >= 0 ? opening : offset;
 }
 
 function firstLine(message: string): string {

@@ -22,7 +22,7 @@ export function validateExpressions(parsed: ParsedFile): Diagnostic[] {
         ...parsed.locate(path),
         path: dotted,
         check: 'expression',
-        message: `expression ${JSON.stringify(value)} is not closed with "}"; if it holds " #" or ": ", YAML cut it short: quote the whole expression`,
+        message: `the expression \`${value.trim()}\` has no closing "}": YAML cut it short (an unquoted " #" starts a comment); quote the whole expression: '\${ ... }'`,
       });
       return;
     }

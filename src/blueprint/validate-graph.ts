@@ -88,7 +88,8 @@ function checkState(name: string, s: Record<string, unknown>, context: GraphCont
       const child = s.blueprint;
       if (typeof child === 'string' && !context.blueprintNames.has(child)) {
         const known = [...context.blueprintNames].sort();
-        const list = known.length > 0 ? `; blueprints in this directory: ${known.join(', ')}` : '';
+        const shown = known.length > 12 ? [...known.slice(0, 12), `and ${known.length - 12} more`] : known;
+        const list = known.length > 0 ? `; blueprints in this directory: ${shown.join(', ')}` : '';
         report(at('blueprint'), 'value', `unknown blueprint "${child}"${didYouMean(child, known)}${list}`);
       }
       break;

@@ -161,7 +161,8 @@ function isStateTypePath(path: readonly PathSegment[]): boolean {
 function stateTypeOf(path: readonly PathSegment[], root: unknown): string {
   if (path.length !== 2 || path[0] !== 'states') return '';
   const type = valueAt(root, [...path, 'type']);
-  return typeof type === 'string' && (STATE_TYPES as readonly string[]).includes(type) ? ` for a ${type} state` : '';
+  if (typeof type !== 'string' || !(STATE_TYPES as readonly string[]).includes(type)) return '';
+  return ` for ${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} state`;
 }
 
 function describeTypes(types: unknown): string {
