@@ -173,7 +173,11 @@ describe.skipIf(!hasTool('chromium'))('the docs page in headless Chromium', () =
     await graph.waitFor({ state: 'visible', timeout: 10_000 });
     await graph.scrollIntoViewIfNeeded();
     // A broken or blocked image has no natural size; a drawn SVG has one.
-    expect(await graph.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    const drawn = await graph.evaluate((element) => {
+      const img = element as unknown as { complete: boolean; naturalWidth: number };
+      return img.complete && img.naturalWidth > 0;
+    });
+    expect(drawn).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'docs-blueprint-graph.png'), fullPage: false });
 
     // The Authorize dialog offers both token headers, so "Try it out" can send them.
