@@ -26,6 +26,8 @@ export interface WorkerFleetOptions {
   urlOffset?: number;
   /** Post results (true) or only hold polls (false, for the idle long-poll scenario). */
   answer?: boolean;
+  /** Start the poll loops this many at a time (20 ms apart), so thousands of connects do not overflow the listen backlog. */
+  startBatch?: number;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -70,7 +72,12 @@ export async function startWorkers(api: ApiClient, options: WorkerFleetOptions, 
     }
   }
 
-  const loops = ids.map((id, i) => loop(i, id));
+  const loops: Promise<void>[] = [];
+  const batch = options.startBatch ?? ids.length;
+  for (let start = 0; start < ids.length; start += batch) {
+    if (start > 0) await sleep(20);
+    ids.slice(start, start + batch).forEach((id, k) => loops.push(loop(start + k, id)));
+  }
   return {
     get tasks() {
       return tasks;

@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { spawnServer, type ServerChild } from './child/spawn.js';
+import type { WatchedProcess } from './load/run-load.js';
+import { hasRedisServer, startRedis, type BenchRedis } from './redis/redis-server.js';
+
+/**
+ * What a scenario runs against: the bare Koa ceiling, Switchyard on the memory store, Switchyard on
+ * Redis with one or two processes sharing one redis-server, or an external server given by --url.
+ * Each scenario starts its targets fresh (new processes, empty Redis), so figures never leak between
+ * scenarios.
+ */
+export type TargetKind = 'ceiling' | 'memory' | 'redis' | 'external';
+
+export interface TargetSpec {
+  kind: TargetKind;
+  processes: number;
+}
+
+export const CEILING: TargetSpec = { kind: 'ceiling', processes: 1 };
+export const MEMORY: TargetSpec = { kind: 'memory', processes: 1 };
+export const REDIS_1: TargetSpec = { kind: 'redis', processes: 1 };
+export const REDIS_2: TargetSpec = { kind: 'redis', processes: 2 };
+
+export function targetName(spec: TargetSpec): string {
+  return spec.kind === 'redis' ? `redis x${spec.processes}` : spec.kind;
+}
+
+/** How the ceiling imitates a scenario's blueprint: tasks per job, in sequence or all at once. */
+export interface CeilingShape {
+  tasksPerJob: number;
+  parallel: boolean;
+}
+
+export interface ExternalServer {
+  urls: string[];
+  clientToken: string;
+  workerToken: string;
+  clientHeader: string;
+  workerHeader: string;
+  endpoint: string;
+  taskType: string;
+  pid?: number;
+}
+
+export interface BenchSettings {
+  logLevel: string;
+  /** Write V8 CPU profiles of the Switchyard processes into this directory. */
+  cpuProfileDir?: string;
+  external?: ExternalServer;
+  redisAvailable: boolean;
+  /** Why Redis set-ups are skipped (--no-redis, or redis-server missing). */
+  redisSkip?: string;
+}
+
+export interface RunningTarget {
+  spec: TargetSpec;
+  urls: string[];
+  clientToken: string;
+  workerToken: string;
+  servers: ServerChild[];
+  redis?: BenchRedis;
+  /** Processes whose CPU and peak RSS are read: the servers, then redis-server. */
+  watched: WatchedProcess[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  ceiling: CeilingShape;
+  /** Extra environment for Switchyard (e.g. WORKER_POLL_TIMEOUT). */
+  env?: Record<string, string>;
+  /** Point Switchyard at this Redis URL instead of the fresh server's (the round-trip proxy). */
+  redisUrlOverride?: (redis: BenchRedis) => Promise<string>;
+}
+
+export function redisSkipReason(settings: BenchSettings): string | undefined {
+  return settings.redisAvailable ? undefined : (settings.redisSkip ?? 'redis-server is not installed (apt-get install -y redis-server)');
+}
+
+export function detectRedis(): boolean {
+  return hasRedisServer();
+}
+
+export async function startTarget(spec: TargetSpec, settings: BenchSettings, options: StartOptions): Promise<RunningTarget> {
+  if (spec.kind === 'external') {
+    const external = settings.external!;
+    return {
+      spec,
+      urls: external.urls,
+      clientToken: external.clientToken,
+      workerToken: external.workerToken,
+      servers: [],
+      watched: external.pid === undefined ? [] : [{ label: 'server', pid: external.pid }],
+      stop: async () => {},
+    };
+  }
+  const clientToken = randomBytes(16).toString('hex');
+  const workerToken = randomBytes(16).toString('hex');
+  const servers: ServerChild[] = [];
+  let redis: BenchRedis | undefined;
+  try {
+    if (spec.kind === 'ceiling') {
+      servers.push(
+        await spawnServer({
+          label: 'ceiling',
+          script: 'bench/ceiling-server.ts',
+          env: {
+            BENCH_CLIENT_TOKEN: clientToken,
+            BENCH_WORKER_TOKEN: workerToken,
+            BENCH_TASKS_PER_JOB: String(options.ceiling.tasksPerJob),
+            BENCH_PARALLEL: options.ceiling.parallel ? '1' : '0',
+          },
+        }),
+      );
+    } else {
+      let redisUrl: string | undefined;
+      if (spec.kind === 'redis') {
+        redis = await startRedis();
+        redisUrl = options.redisUrlOverride ? await options.redisUrlOverride(redis) : redis.url;
+      }
+      for (let i = 0; i < spec.processes; i += 1) {
+        servers.push(
+          await spawnServer({
+            label: `switchyard-${i + 1}`,
+            script: 'bench/server-process.ts',
+            env: {
+              PORT: '0',
+              HOST: '127.0.0.1',
+              BLUEPRINTS_DIR: 'bench/blueprints',
+              CLIENT_TOKEN: clientToken,
+              GLOBAL_WORKER_TOKEN: workerToken,
+              LOG_LEVEL: settings.logLevel,
+              WORKER_POLL_TIMEOUT: '60s',
+              MAX_FAN_OUT: '100000',
+              ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
+              ...options.env,
+            },
+            nodeFlags: settings.cpuProfileDir
+              ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`, `--cpu-prof-name=${spec.kind}-p${i + 1}-${Date.now()}.cpuprofile`]
+              : [],
+          }),
+        );
+      }
+    }
+  } catch (error) {
+    await Promise.all(servers.map((s) => s.stop()));
+    await redis?.stop();
+    throw error;
+  }
+  const watched: WatchedProcess[] = servers.map((s) => ({ label: s.label, pid: s.pid }));
+  if (redis) watched.push({ label: 'redis-server', pid: redis.pid });
+  const result: RunningTarget = {
+    spec,
+    urls: servers.map((s) => s.url),
+    clientToken,
+    workerToken,
+    servers,
+    watched,
+    async stop() {
+      await Promise.all(servers.map((s) => s.stop()));
+      await redis?.stop();
+    },
+  };
+  if (redis) result.redis = redis;
+  return result;
+}
+
+/** Starts a target, runs `body`, and always stops it. */
+export async function withTarget<T>(
+  spec: TargetSpec,
+  settings: BenchSettings,
+  options: StartOptions,
+  body: (target: RunningTarget) => Promise<T>,
+): Promise<T> {
+  const target = await startTarget(spec, settings, options);
+  try {
+    return await body(target);
+  } finally {
+    await target.stop();
+  }
+}
