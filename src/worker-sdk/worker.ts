@@ -76,6 +76,9 @@ interface RunningTask {
   cancelled: boolean;
 }
 
+/** A 204 faster than this did not wait for work: the server is draining or counts the worker as full. */
+const FAST_EMPTY_POLL_MS = 100;
+
 /** Cancels that arrive before their task is running (a cancel racing the poll reply). */
 const EARLY_CANCEL_MEMORY = 1000;
 
@@ -287,6 +290,7 @@ export class SwitchyardWorker {
         continue;
       }
       let reply: HttpReply;
+      const sent = Date.now();
       try {
         reply = await this.http.request('GET', path, { signal });
       } catch (error) {
@@ -298,9 +302,16 @@ export class SwitchyardWorker {
         backoff.reset();
         this.startTask(reply.body);
       } else if (reply.status === 204) {
-        backoff.reset();
+        // An empty answer that came at once (a draining server, a full worker) must not become a hot loop.
+        if (Date.now() - sent < FAST_EMPTY_POLL_MS) await sleep(backoff.next(), signal);
+        else backoff.reset();
       } else if (reply.status === 404) {
-        await this.register().catch((error: unknown) => this.logger.error({ err: describe(error) }, 'registering again failed'));
+        try {
+          await this.register();
+        } catch (error) {
+          this.logger.error({ err: describe(error) }, 'registering again failed');
+          await sleep(backoff.next(), signal);
+        }
       } else {
         await this.waitAfter(reply, backoff, 'poll', signal);
       }
@@ -363,7 +374,10 @@ export class SwitchyardWorker {
   }
 
   private sendProgress(task: Task, value: number, message?: string): void {
-    if (!Number.isFinite(value)) throw new TypeError(`progress must be a finite number, got ${value}`);
+    if (!Number.isFinite(value)) {
+      this.logger.warn({ job_id: task.job_id, task_id: task.task_id, value }, 'progress dropped: not a finite number');
+      return;
+    }
     const event = { event: 'progress_update', job_id: task.job_id, task_id: task.task_id, progress: value, ...(message === undefined ? {} : { message }) };
     if (!this.socket?.send(event)) {
       this.logger.debug({ job_id: task.job_id, task_id: task.task_id }, 'progress dropped: the websocket is not open');

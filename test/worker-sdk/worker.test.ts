@@ -240,6 +240,23 @@ describe('a server that goes away', () => {
     expect(fake.count('GET', '/_worker/workers/w-test/tasks/next') - before).toBeLessThan(10);
   });
 
+  it('backs off when polls come back 204 at once, as from a draining server', async () => {
+    fake.pollWaitMs = 0;
+    await worker({ t: () => undefined }, { backoff: { initialMs: 50, maxMs: 400 } }).start();
+    const before = fake.count('GET', '/_worker/workers/w-test/tasks/next');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(fake.count('GET', '/_worker/workers/w-test/tasks/next') - before).toBeLessThan(10);
+  });
+
+  it('backs off when it cannot register again after a poll got 404', async () => {
+    await worker({ t: () => undefined }, { backoff: { initialMs: 50, maxMs: 400 }, heartbeatInterval: 5000 }).start();
+    fake.workers.clear();
+    fake.override = (req) => (req.path === '/_worker/workers/register' ? { status: 400, body: { error: 'refused' } } : undefined);
+    const before = fake.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(fake.requests.length - before).toBeLessThan(30);
+  });
+
   it('keeps working through a restart that forgets it: re-registers, reconnects its socket, takes tasks', async () => {
     await worker({ t: (task) => ({ data: task.params }) }).start();
     await waitFor('the socket', () => fake.isSocketOpen('w-test'));
