@@ -7,23 +7,12 @@
  */
 import type { Middleware } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineMetrics } from '../engine/ports.js';
+
+/** The engine defines what it reports (src/engine/ports.ts); this module counts it with prom-client. */
+export type { EngineMetrics } from '../engine/ports.js';
 
 export const METRIC_PREFIX = 'switchyard_';
-
-/** What the engine reports as work happens. Each call is cheap and synchronous. */
-export interface EngineMetrics {
-  jobCreated(blueprint: string): void;
-  /** A job reached a terminal status after `durationSeconds` since it was created. */
-  jobEnded(blueprint: string, status: string, durationSeconds: number): void;
-  taskQueued(taskType: string): void;
-  taskLeased(taskType: string): void;
-  /** `outcome`: the result status (`success`, `failure`, ...), or `timeout`, `cancelled`. */
-  taskCompleted(taskType: string, outcome: string): void;
-  /** +1 when a long-poll starts waiting, -1 when it is answered or abandoned. */
-  pollWaiting(delta: number): void;
-  /** `outcome`: `delivered`, `retry` (a failed try that will be retried) or `gave_up`. */
-  webhookDelivery(outcome: string): void;
-}
 
 /** Read on every scrape, so the numbers are those of the store, not of one process's memory. */
 export interface MetricSources {
