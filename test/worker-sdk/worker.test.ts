@@ -214,9 +214,20 @@ describe('progress', () => {
 
 describe('a server that goes away', () => {
   it('registers again when a heartbeat gets 404', async () => {
+    // Polls wait long, so only a heartbeat can find out that the worker was forgotten.
+    fake.pollWaitMs = 10_000;
     await worker({ t: () => undefined }).start();
+    await waitFor('a waiting poll', () => fake.count('GET', '/_worker/workers/w-test/tasks/next') === 1);
     fake.workers.clear();
     await waitFor('a second registration', () => fake.registrations.length === 2);
+    expect(fake.count('GET', '/_worker/workers/w-test/tasks/next')).toBe(1);
+  });
+
+  it('registers again when a poll gets 404', async () => {
+    await worker({ t: () => undefined }, { heartbeatInterval: 60_000 }).start();
+    fake.workers.clear();
+    await waitFor('a second registration', () => fake.registrations.length === 2);
+    expect(fake.count('PATCH', '/_worker/workers/w-test')).toBe(0);
   });
 
   it('waits out a server that is down with growing delays, then registers', async () => {
