@@ -43,7 +43,7 @@ export class GraphView {
   readonly svg: SVGSVGElement;
   readonly nodes = new Map<string, SVGGElement>();
   private readonly edges: EdgeRef[] = [];
-  private readonly badges = new Map<string, SVGTextElement>();
+  private readonly fanouts = new Map<string, SVGGElement>();
   private readonly baseWidth: number;
   private readonly baseHeight: number;
   private scale = 1;
@@ -96,10 +96,11 @@ export class GraphView {
     });
   }
 
-  /** Scales the graph to the width of its box (never above natural size, never unreadably small). */
+  /** Scales the graph to its box (never above natural size, never unreadably small: a big graph scrolls). */
   fit(): void {
-    const width = this.element.clientWidth || 900;
-    this.zoom(Math.max(0.3, Math.min(1.5, (width - 16) / this.baseWidth)));
+    const width = (this.element.clientWidth || 900) - 16;
+    const height = Math.max(300, window.innerHeight * 0.75 - 16);
+    this.zoom(Math.max(0.3, Math.min(1, width / this.baseWidth, height / this.baseHeight)));
   }
 
   zoom(scale: number): void {
@@ -132,45 +133,99 @@ export class GraphView {
     }
   }
 
+  /**
+   * Shows how often an edge was taken once that is more than once (a loop); a single pass is already
+   * told by the edge's colour. The count joins the edge's own label when it has one.
+   */
   private setEdgeCount(edge: EdgeRef, taken: number): void {
-    const text = edge.count!;
-    if (taken === 0) {
-      text.remove();
+    const count = edge.count!;
+    edge.el.dataset.count = String(taken);
+    if (taken < 2) {
+      count.remove();
       return;
     }
-    if (!text.isConnected) {
+    if (!count.isConnected) {
+      const label = edge.el.querySelector('text:not(.sy-count)');
       const path = edge.el.querySelector('path');
-      if (!path) return;
-      const mid = path.getPointAtLength(path.getTotalLength() / 2);
-      text.setAttribute('x', String(mid.x + 4));
-      text.setAttribute('y', String(mid.y - 4));
-      edge.el.appendChild(text);
+      if (label) {
+        count.setAttribute('x', String(Number(label.getAttribute('x') ?? 0)));
+        count.setAttribute('y', String(Number(label.getAttribute('y') ?? 0) + 14));
+        count.setAttribute('text-anchor', label.getAttribute('text-anchor') ?? 'middle');
+      } else if (path) {
+        const mid = path.getPointAtLength(path.getTotalLength() / 2);
+        count.setAttribute('x', String(mid.x + 4));
+        count.setAttribute('y', String(mid.y - 4));
+      } else {
+        return;
+      }
+      edge.el.appendChild(count);
     }
-    text.textContent = `×${taken}`;
-    edge.el.dataset.count = String(taken);
+    count.textContent = `×${taken}`;
   }
 
-  /** A line of text under a node, e.g. the branch counts of a parallel state. */
-  setBadge(state: string, label: string | null): void {
-    const existing = this.badges.get(state);
-    if (label === null) {
+  /**
+   * A parallel state stays one node however many branches it has: under it, a bar split by branch
+   * status and a short "done/total" line; the full counts are its tooltip and its data attributes.
+   */
+  setBranchCounts(state: string, counts: { total: number; by_status: Record<string, number> } | null): void {
+    const existing = this.fanouts.get(state);
+    if (counts === null || counts.total === 0) {
       existing?.remove();
-      this.badges.delete(state);
+      this.fanouts.delete(state);
       return;
     }
     const g = this.nodes.get(state);
     if (!g) return;
-    let text = existing;
-    if (!text) {
+    let group = existing;
+    if (!group) {
+      group = document.createElementNS(SVG_NS, 'g');
+      group.classList.add('sy-fanout');
       const box = g.getBBox();
-      text = document.createElementNS(SVG_NS, 'text');
-      text.classList.add('sy-badge');
-      text.setAttribute('x', String(box.x + box.width / 2));
-      text.setAttribute('y', String(box.y + box.height + 12));
-      text.setAttribute('text-anchor', 'middle');
-      g.appendChild(text);
-      this.badges.set(state, text);
+      group.dataset.x = String(box.x);
+      group.dataset.y = String(box.y + box.height + 3);
+      group.dataset.width = String(Math.max(60, box.width));
+      g.appendChild(group);
+      this.fanouts.set(state, group);
     }
-    text.textContent = label;
+    const x = Number(group.dataset.x);
+    const y = Number(group.dataset.y);
+    const width = Number(group.dataset.width);
+    const parts: Element[] = [];
+    let offset = 0;
+    const entries = Object.entries(counts.by_status).filter(([, n]) => n > 0).sort((a, b) => statusOrder(a[0]) - statusOrder(b[0]));
+    for (const [status, n] of entries) {
+      const rect = document.createElementNS(SVG_NS, 'rect');
+      const w = (n / counts.total) * width;
+      rect.setAttribute('x', String(x + offset));
+      rect.setAttribute('y', String(y));
+      rect.setAttribute('width', String(w));
+      rect.setAttribute('height', '5');
+      rect.setAttribute('class', `sy-fan-${status}`);
+      offset += w;
+      parts.push(rect);
+    }
+    const done = entries.filter(([status]) => !OPEN_BRANCH.has(status)).reduce((sum, [, n]) => sum + n, 0);
+    const failed = (counts.by_status.failed ?? 0) + (counts.by_status.failure ?? 0);
+    const text = document.createElementNS(SVG_NS, 'text');
+    text.classList.add('sy-badge');
+    text.setAttribute('x', String(x + width / 2));
+    text.setAttribute('y', String(y + 15));
+    text.setAttribute('text-anchor', 'middle');
+    text.textContent = `${done}/${counts.total} done${failed ? ` · ${failed} failed` : ''}`;
+    const tip = document.createElementNS(SVG_NS, 'title');
+    tip.textContent = entries.map(([status, n]) => `${n} ${status}`).join(', ');
+    parts.push(text, tip);
+    group.replaceChildren(...parts);
+    group.dataset.total = String(counts.total);
+    group.dataset.counts = JSON.stringify(counts.by_status);
   }
+}
+
+/** Branch statuses that are not finished yet. */
+const OPEN_BRANCH = new Set(['queued', 'pending', 'running', 'retrying', 'leased', 'waiting']);
+const ORDER = ['success', 'finished', 'failed', 'failure', 'cancelled', 'timed_out', 'running', 'retrying', 'queued'];
+
+function statusOrder(status: string): number {
+  const i = ORDER.indexOf(status);
+  return i < 0 ? ORDER.length : i;
 }

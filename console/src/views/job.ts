@@ -131,10 +131,10 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
     graph.applyOverlay(deriveOverlay(job, history));
     for (const state of parallelStates) {
       const counts = state === job.current_state && job.parallel ? job.parallel : countsOf(parallelBranches(history, state));
-      graph.setBadge(state, counts.total > 0 ? countLabel(counts.total, counts.by_status) : null);
+      graph.setBranchCounts(state, counts);
     }
     if (job.parallel && job.current_state && !parallelStates.includes(job.current_state)) {
-      graph.setBadge(job.current_state, countLabel(job.parallel.total, job.parallel.by_status));
+      graph.setBranchCounts(job.current_state, job.parallel);
     }
   }
 
@@ -226,7 +226,7 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
       if (shown.get(title) === text) continue;
       shown.set(title, text);
       const old = blocks.get(title);
-      const block = jsonBlock(title, value, old ? (old as HTMLDetailsElement).open : title !== 'state_history');
+      const block = jsonBlock(title, value, old ? (old as HTMLDetailsElement).open : value !== undefined && title !== 'state_history');
       if (old) old.replaceWith(block);
       else data.appendChild(block);
       blocks.set(title, block);
