@@ -118,7 +118,7 @@ describe('routing', () => {
 describe('auth', () => {
   it('rejects a client route without a token, with a wrong token, and with a worker token', async () => {
     const { url } = await start();
-    for (const headers of [{}, { 'x-client-token': 'wrong-token-0123456789' }, { 'x-client-token': WORKER }]) {
+    for (const headers of [{}, { 'x-client-token': 'wrong-token-0123456789' }, { 'x-client-token': WORKER }] as Record<string, string>[]) {
       const response = await fetch(`${url}/api/v1/workers`, { headers });
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ code: 'UNAUTHORIZED' });
@@ -127,7 +127,7 @@ describe('auth', () => {
 
   it('rejects a worker route without a token, with a wrong token, and with a client token', async () => {
     const { url } = await start();
-    for (const headers of [{}, { 'x-worker-token': 'wrong-token-0123456789' }, { 'x-worker-token': CLIENT }]) {
+    for (const headers of [{}, { 'x-worker-token': 'wrong-token-0123456789' }, { 'x-worker-token': CLIENT }] as Record<string, string>[]) {
       const response = await fetch(`${url}/_worker/workers/w1/tasks/next?timeout=0`, { headers });
       expect(response.status).toBe(401);
     }

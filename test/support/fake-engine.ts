@@ -23,5 +23,5 @@ export function fakeEngine(overrides: Partial<Engine> = {}, blueprints: Readonly
         throw new Error(`fake engine: unexpected call to ${property}`);
       };
     },
-  }) as FakeEngine;
+  }) as unknown as FakeEngine;
 }
