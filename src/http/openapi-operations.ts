@@ -236,6 +236,13 @@ export function fixedOperations(request: RequestSchemaRef): Readonly<Record<stri
       description: 'Swagger UI over `/_public/openapi.json`; works with no internet.',
       responses: { '200': { description: 'HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
     },
+    'GET /_public/console': {
+      tags: ['Public'],
+      operationId: 'getConsole',
+      summary: 'The operator console',
+      description: 'A single-page app over the client API; it asks for the client token.',
+      responses: { '200': { description: 'HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
     'GET /_public/openapi.json': {
       tags: ['Public'],
       operationId: 'getOpenApi',
@@ -316,6 +323,41 @@ export function fixedOperations(request: RequestSchemaRef): Readonly<Record<stri
           content: { 'text/vnd.graphviz': { schema: { type: 'string' } }, 'image/svg+xml': { schema: { type: 'string' } } },
         },
         ...errorResponses(400, 401, 404),
+      },
+    },
+    'GET /api/v1/blueprints/{blueprint_name}/states': {
+      tags: ['Client'],
+      operationId: 'getBlueprintStates',
+      summary: 'Each state of a blueprint as written (for the console)',
+      description: 'Each state with its YAML text, its line and column in the file, and the expressions in it.',
+      parameters: [pathParam('blueprint_name', 'The `name` of a loaded blueprint.')],
+      responses: {
+        '200': jsonResponse('The states.', {
+          type: 'object',
+          properties: {
+            blueprint: { type: 'string' },
+            version: { type: 'integer' },
+            start: { type: 'string' },
+            states: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string' },
+                  type: { type: 'string' },
+                  line: { type: 'integer' },
+                  column: { type: 'integer' },
+                  yaml: { type: 'string' },
+                  expressions: {
+                    type: 'array',
+                    items: { type: 'object', properties: { path: { type: 'string' }, source: { type: 'string' } } },
+                  },
+                },
+              },
+            },
+          },
+        }),
+        ...errorResponses(401, 404),
       },
     },
     'GET /api/v1/workers': {

@@ -34,6 +34,9 @@ export interface BuildOpenApiOptions {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
+/** Routes under these serve the files of a page (Swagger UI, the console), not API operations. */
+const STATIC_PREFIXES = ['/_public/docs/', '/_public/console/'];
+
 export const SECURITY_SCHEMES = {
   ClientToken: {
     type: 'apiKey',
@@ -222,6 +225,7 @@ export async function buildOpenApi(options: BuildOpenApiOptions): Promise<JsonOb
       const method = route.method.toLowerCase();
       if (!(METHODS as readonly string[]).includes(method)) continue;
       const path = toOpenApiPath(route.path);
+      if (STATIC_PREFIXES.some((prefix) => path.startsWith(prefix))) continue;
       const operation = (method === 'post' ? creates.get(path) : undefined) ?? fixed[`${method.toUpperCase()} ${path}`];
       put(method, path, operation ?? bareOperation(method, path));
     }

@@ -2,10 +2,13 @@
  * Blueprints for the OpenAPI and docs-page tests, loaded through the real blueprint pipeline: one with
  * an `input` schema, one served at another version and endpoint, and a child-only one (`api: false`).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadBlueprintSources, formatDiagnostic } from '../../src/blueprint/index.js';
 import type { CompiledBlueprint } from '../../src/blueprint/types.js';
 
-const SOURCES = [
+export const TEST_BLUEPRINT_SOURCES: ReadonlyArray<{ file: string; text: string }> = [
   {
     file: 'image_pipeline.yaml',
     text: `
@@ -62,8 +65,15 @@ states:
   },
 ];
 
+/** Writes the blueprints into a new temporary directory, for a server's BLUEPRINTS_DIR. */
+export function writeTestBlueprints(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-docs-'));
+  for (const source of TEST_BLUEPRINT_SOURCES) writeFileSync(join(dir, source.file), source.text);
+  return dir;
+}
+
 export function loadTestBlueprints(): CompiledBlueprint[] {
-  const result = loadBlueprintSources(SOURCES);
+  const result = loadBlueprintSources(TEST_BLUEPRINT_SOURCES);
   if (result.diagnostics.length > 0) throw new Error(result.diagnostics.map(formatDiagnostic).join('\n'));
   return [...result.blueprints.values()];
 }

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { buildOpenApi, routesOf, toOpenApiPath } from '../../src/http/openapi.js';
 import { loadApiSchemas } from '../../src/http/schemas.js';
 import Router from '@koa/router';
-import { loadTestBlueprints } from './openapi-fixtures.js';
+import { rmSync } from 'node:fs';
+import { startTestServer } from '../support/server.js';
+import { loadTestBlueprints, writeTestBlueprints } from './openapi-fixtures.js';
 
 /** Every endpoint of docs/orchestrator-api-reference.md and docs/api-details.md (create: per blueprint). */
 const REFERENCE_ENDPOINTS = [
@@ -142,6 +144,31 @@ describe('buildOpenApi', () => {
     expect(doc.paths['/_public/extra/{thing}']?.get?.parameters).toEqual([
       { name: 'thing', in: 'path', required: true, schema: { type: 'string' } },
     ]);
+  });
+});
+
+describe('GET /_public/openapi.json on the running server', () => {
+  it('is a valid document holding every endpoint of the reference and every blueprint’s create endpoint', async () => {
+    const dir = writeTestBlueprints();
+    const server = await startTestServer({ blueprintsDir: dir });
+    try {
+      const response = await fetch(`${server.url}/_public/openapi.json`);
+      expect(response.status).toBe(200);
+      const doc = (await response.json()) as Doc;
+      const result = await validate(structuredClone(doc) as unknown as Parameters<typeof validate>[0]);
+      expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
+      const found = operations(doc);
+      for (const endpoint of [...REFERENCE_ENDPOINTS, 'POST /api/v1/jobs/image_pipeline', 'POST /api/v2/orders/place']) {
+        expect(found, endpoint).toContain(endpoint);
+      }
+      // Every route the server answers is described, none as a bare placeholder.
+      for (const [path, item] of Object.entries(doc.paths)) {
+        for (const [method, operation] of Object.entries(item)) expect(operation.operationId, `${method} ${path}`).toBeTypeOf('string');
+      }
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
