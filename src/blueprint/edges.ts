@@ -24,7 +24,7 @@ export function asObject(value: unknown): Obj | undefined {
  * reports the misspelling; reading it here keeps one typo from also making states unreachable).
  */
 export function field(state: Obj, name: string): { key: string; value: unknown } | undefined {
-  if (name in state) return { key: name, value: state[name] };
+  if (Object.hasOwn(state, name)) return { key: name, value: state[name] };
   for (const key of Object.keys(state)) {
     if (suggest(key, [name]) === name) return { key, value: state[key] };
   }

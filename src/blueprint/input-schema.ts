@@ -65,7 +65,7 @@ export function checkInputSchema(parsed: ParsedFile, input: unknown): Diagnostic
 function metaMessage(e: ErrorObject): string {
   if (e.keyword === 'enum') {
     const allowed = (e.params.allowedValues as unknown[]).map(String);
-    const value = String(e.data);
+    const value = typeof e.data === 'string' ? e.data : (JSON.stringify(e.data) ?? '');
     return `${JSON.stringify(e.data)} is not allowed${didYouMean(value, allowed)}; use one of: ${allowed.join(', ')}`;
   }
   return e.message ?? e.keyword;

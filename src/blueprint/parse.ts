@@ -59,7 +59,18 @@ export function parseBlueprintText(text: string, file: string): ParsedFile {
   const syntaxOk = doc.errors.length === 0;
   if (syntaxOk) findDuplicateKeys(doc.contents, [], file, at, diagnostics);
 
-  const value: unknown = syntaxOk ? doc.toJS({ maxAliasCount: 1000 }) : undefined;
+  let value: unknown;
+  if (syntaxOk) {
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (error) {
+      // Aliases are resolved here: an alias before its anchor, or an alias bomb.
+      const message = (error as Error).message;
+      const alias = /: (\S+)$/.exec(message)?.[1];
+      const offset = alias === undefined ? -1 : text.indexOf(`*${alias}`);
+      diagnostics.push({ file, ...at(Math.max(offset, 0)), path: '', check: 'yaml', message: `YAML: ${message}` });
+    }
+  }
 
   return {
     file,

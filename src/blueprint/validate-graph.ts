@@ -29,7 +29,7 @@ export function validateGraph(parsed: ParsedFile, context: GraphContext): Diagno
   };
   const names = Object.keys(states);
   const resolve = (target: string): string | undefined =>
-    target in states ? target : suggest(target, names);
+    Object.hasOwn(states, target) ? target : suggest(target, names);
 
   // Edges, with every unknown target reported once; a typo with an evident fix leads to that fix.
   const graph = new Graph({ directed: true, multigraph: true });
@@ -39,7 +39,7 @@ export function validateGraph(parsed: ParsedFile, context: GraphContext): Diagno
   for (const [name, state] of Object.entries(states)) {
     const edges = edgesOf(state);
     for (const e of edges) {
-      if (!(e.target in states)) {
+      if (!Object.hasOwn(states, e.target)) {
         report(['states', name, ...e.path], 'value', `unknown state "${e.target}"${didYouMean(e.target, names)}`);
       }
       const resolved = resolve(e.target);
@@ -53,7 +53,7 @@ export function validateGraph(parsed: ParsedFile, context: GraphContext): Diagno
   const start = root.start;
   let startName: string | undefined;
   if (typeof start === 'string') {
-    if (!(start in states)) report(['start'], 'value', `unknown state "${start}"${didYouMean(start, names)}`);
+    if (!Object.hasOwn(states, start)) report(['start'], 'value', `unknown state "${start}"${didYouMean(start, names)}`);
     startName = resolve(start);
   }
 
@@ -96,7 +96,7 @@ function checkState(name: string, s: Record<string, unknown>, context: GraphCont
     }
     case 'approval': {
       const transitions = asObject(field(s, 'transitions')?.value);
-      if ('timeout' in s && transitions && !('timeout' in transitions)) {
+      if (has(s, 'timeout') && transitions && !has(transitions, 'timeout')) {
         report(
           at('timeout'),
           'key',
@@ -106,8 +106,8 @@ function checkState(name: string, s: Record<string, unknown>, context: GraphCont
       break;
     }
     case 'parallel': {
-      const hasBranches = 'branches' in s;
-      const hasForEach = 'for_each' in s;
+      const hasBranches = has(s, 'branches');
+      const hasForEach = has(s, 'for_each');
       if (hasBranches && hasForEach) {
         report(at('for_each'), 'key', 'a parallel state takes either "branches" or "for_each", not both');
       } else if (!hasBranches && !hasForEach) {
@@ -115,7 +115,7 @@ function checkState(name: string, s: Record<string, unknown>, context: GraphCont
       }
       if (hasBranches && !hasForEach) {
         for (const key of ['task', 'params', 'as']) {
-          if (key in s) report(at(key), 'key', `"${key}" belongs to "for_each"; with "branches", each branch names its own task and params`);
+          if (has(s, key)) report(at(key), 'key', `"${key}" belongs to "for_each"; with "branches", each branch names its own task and params`);
         }
         checkBranchNames(s.branches, at('branches'), report);
       }
@@ -126,9 +126,9 @@ function checkState(name: string, s: Record<string, unknown>, context: GraphCont
       break;
     }
     case 'wait':
-      if ('duration' in s && 'until' in s) {
+      if (has(s, 'duration') && has(s, 'until')) {
         report(at('until'), 'key', 'a wait state takes either "duration" or "until", not both');
-      } else if (!('duration' in s) && !('until' in s)) {
+      } else if (!has(s, 'duration') && !has(s, 'until')) {
         report(at(), 'key', 'a wait state needs "duration" (how long) or "until" (an expression giving a time)');
       }
       break;
@@ -136,6 +136,9 @@ function checkState(name: string, s: Record<string, unknown>, context: GraphCont
       break;
   }
 }
+
+/** Own keys only: a state named `constructor` must not be found on Object.prototype. */
+const has = (o: object, key: string): boolean => Object.hasOwn(o, key);
 
 function checkBranchNames(branches: unknown, path: PathSegment[], report: Report): void {
   if (!Array.isArray(branches)) return;

@@ -78,13 +78,13 @@ export function validateSchema(parsed: ParsedFile): Diagnostic[] {
           push(
             path,
             'value',
-            `unknown state type ${JSON.stringify(value)}${didYouMean(String(value), STATE_TYPES)}; valid types: ${STATE_TYPES.join(', ')}`,
+            `unknown state type ${JSON.stringify(value)}${didYouMean(asText(value), STATE_TYPES)}; valid types: ${STATE_TYPES.join(', ')}`,
           );
         } else {
           push(
             path,
             'value',
-            `${JSON.stringify(value)} is not allowed${didYouMean(String(value), allowed)}; use one of: ${allowed.join(', ')}`,
+            `${JSON.stringify(value)} is not allowed${didYouMean(asText(value), allowed)}; use one of: ${allowed.join(', ')}`,
           );
         }
         break;
@@ -125,6 +125,10 @@ export function validateSchema(parsed: ParsedFile): Diagnostic[] {
     }
   }
   return out;
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
 function toPath(pointer: string, root: unknown): PathSegment[] {

@@ -116,6 +116,14 @@ describe('validateGraph', () => {
     ]);
   });
 
+  it('does not take a name of Object.prototype for a state', () => {
+    const text = blueprint('  a:\n    type: set\n    values: { x: 1 }\n    next: constructor\n  b:\n    type: end\n');
+    expect(diagnosticsOfTexts({ 't.yaml': text })).toEqual([
+      't.yaml:7:11 states.a.next: unknown state "constructor"',
+      't.yaml:8:3 states.b: state "b" is unreachable: no transition leads to it from start "a"',
+    ]);
+  });
+
   it('reads a misspelt transitions key as meant, so later states are not reported unreachable', async () => {
     expect(await diagnosticsOf('unknown-key')).toHaveLength(1);
   });
