@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASSETS_PATH, SWAGGER_UI_VERSION, docsRoutes } from '../../src/http/docs.js';
 import { buildOpenApi } from '../../src/http/openapi.js';
 import { CHROMIUM_PATH, hasTool } from '../support/tools.js';
-import { loadTestBlueprints } from './openapi-fixtures.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { REFERENCE_ENDPOINTS, loadTestBlueprints, writeTestBlueprints } from './openapi-fixtures.js';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'docs');
 
@@ -107,15 +108,16 @@ describe('docsRoutes', () => {
 });
 
 describe.skipIf(!hasTool('chromium'))('the docs page in headless Chromium', () => {
-  let base = '';
-  let server: Server;
+  let server: TestServer;
+  let blueprintsDir = '';
   let context: BrowserContext;
   let profile = '';
   const requested: string[] = [];
   const problems: string[] = [];
 
   beforeAll(async () => {
-    ({ base, server } = await serveDocs());
+    blueprintsDir = writeTestBlueprints();
+    server = await startTestServer({ blueprintsDir });
     profile = mkdtempSync(join(tmpdir(), 'switchyard-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
@@ -143,27 +145,19 @@ describe.skipIf(!hasTool('chromium'))('the docs page in headless Chromium', () =
   afterAll(async () => {
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await server?.close();
+    if (blueprintsDir) rmSync(blueprintsDir, { recursive: true, force: true });
   });
 
   it('lists the operations, shows a blueprint’s graph, and loads nothing from another host', async () => {
     const page = await context.newPage();
-    await page.goto(`${base}/_public/docs`, { waitUntil: 'load' });
+    await page.goto(`${server.url}/_public/docs`, { waitUntil: 'load' });
     await page.waitForSelector('.opblock-summary', { timeout: 20_000 });
 
     const listed = await page.$$eval('.opblock-summary', (blocks) =>
       blocks.map((b) => `${b.querySelector('.opblock-summary-method')?.textContent?.trim()} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`),
     );
-    for (const operation of [
-      'GET /_public/status',
-      'GET /api/v1/jobs/{job_id}',
-      'POST /api/v1/jobs/{job_id}/cancel',
-      'PATCH /_worker/workers/{worker_id}',
-      'GET /_worker/workers/{worker_id}/tasks/next',
-      'POST /_worker/tasks/result',
-      'POST /api/v1/jobs/image_pipeline',
-      'POST /api/v2/orders/place',
-    ]) {
+    for (const operation of [...REFERENCE_ENDPOINTS, 'POST /api/v1/jobs/image_pipeline', 'POST /api/v2/orders/place']) {
       expect(listed, operation).toContain(operation);
     }
     await page.screenshot({ path: join(ARTIFACTS, 'docs-page.png'), fullPage: false });
@@ -185,6 +179,21 @@ describe.skipIf(!hasTool('chromium'))('the docs page in headless Chromium', () =
     const schemes = await page.locator('.auth-container h4').allTextContents();
     expect(schemes.join(' ')).toMatch(/ClientToken/);
     expect(schemes.join(' ')).toMatch(/WorkerToken/);
+
+    // Authorize with the client token, then "Try it out" on GET /api/v1/workers sends it.
+    await page.locator('.auth-container').filter({ hasText: 'ClientToken' }).locator('input').fill(server.clientToken);
+    await page.locator('.auth-container').filter({ hasText: 'ClientToken' }).locator('button.authorize').click();
+    await page.click('button.btn-done');
+    await page.click('.opblock-summary-path[data-path="/api/v1/workers"]');
+    const workersBlock = page.locator('.opblock').filter({ has: page.locator('.opblock-summary-path[data-path="/api/v1/workers"]') });
+    await workersBlock.locator('button.try-out__btn').click();
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/workers')),
+      workersBlock.locator('button.execute').click(),
+    ]);
+    expect(response.request().headers()['x-client-token']).toBe(server.clientToken);
+    expect(response.status()).toBe(200);
+    await page.screenshot({ path: join(ARTIFACTS, 'docs-try-it-out.png'), fullPage: false });
 
     const external = requested.filter((url) => /^(https?|wss?):/.test(url) && new URL(url).hostname !== '127.0.0.1');
     expect(external).toEqual([]);

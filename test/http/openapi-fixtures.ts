@@ -8,6 +8,28 @@ import { join } from 'node:path';
 import { loadBlueprintSources, formatDiagnostic } from '../../src/blueprint/index.js';
 import type { CompiledBlueprint } from '../../src/blueprint/types.js';
 
+/** Every endpoint of docs/orchestrator-api-reference.md and docs/api-details.md (create: per blueprint). */
+export const REFERENCE_ENDPOINTS = [
+  'GET /_public/status',
+  'GET /_public/metrics',
+  'POST /_public/webhooks/approval/{job_id}',
+  'POST /_public/debug/flush_db',
+  'GET /_public/docs',
+  'GET /api/v1/jobs/{job_id}',
+  'POST /api/v1/jobs/{job_id}/cancel',
+  'GET /api/v1/jobs/{job_id}/history',
+  'GET /api/v1/blueprints/{blueprint_name}/graph',
+  'GET /api/v1/workers',
+  'GET /api/v1/dashboard',
+  'GET /api/v1/blueprints',
+  'GET /api/v1/jobs',
+  'POST /_worker/workers/register',
+  'PATCH /_worker/workers/{worker_id}',
+  'GET /_worker/workers/{worker_id}/tasks/next',
+  'POST /_worker/tasks/result',
+  'GET /_worker/ws/{worker_id}',
+] as const;
+
 export const TEST_BLUEPRINT_SOURCES: ReadonlyArray<{ file: string; text: string }> = [
   {
     file: 'image_pipeline.yaml',

@@ -5,29 +5,8 @@ import { loadApiSchemas } from '../../src/http/schemas.js';
 import Router from '@koa/router';
 import { rmSync } from 'node:fs';
 import { startTestServer } from '../support/server.js';
-import { loadTestBlueprints, writeTestBlueprints } from './openapi-fixtures.js';
+import { REFERENCE_ENDPOINTS, loadTestBlueprints, writeTestBlueprints } from './openapi-fixtures.js';
 
-/** Every endpoint of docs/orchestrator-api-reference.md and docs/api-details.md (create: per blueprint). */
-const REFERENCE_ENDPOINTS = [
-  'GET /_public/status',
-  'GET /_public/metrics',
-  'POST /_public/webhooks/approval/{job_id}',
-  'POST /_public/debug/flush_db',
-  'GET /_public/docs',
-  'GET /api/v1/jobs/{job_id}',
-  'POST /api/v1/jobs/{job_id}/cancel',
-  'GET /api/v1/jobs/{job_id}/history',
-  'GET /api/v1/blueprints/{blueprint_name}/graph',
-  'GET /api/v1/workers',
-  'GET /api/v1/dashboard',
-  'GET /api/v1/blueprints',
-  'GET /api/v1/jobs',
-  'POST /_worker/workers/register',
-  'PATCH /_worker/workers/{worker_id}',
-  'GET /_worker/workers/{worker_id}/tasks/next',
-  'POST /_worker/tasks/result',
-  'GET /_worker/ws/{worker_id}',
-] as const;
 
 type Doc = Record<string, unknown> & {
   paths: Record<string, Record<string, Record<string, unknown>>>;
