@@ -4,11 +4,13 @@
  * worker survives a server restart, and stop() finishes what it holds.
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { echo, fail, sleep } from '../../src/worker-sdk/example-handlers.js';
 import { TaskAbortedError, createWorker, silentLogger } from '../../src/worker-sdk/index.js';
 import type { SwitchyardWorker, TaskHandler, WorkerOptions } from '../../src/worker-sdk/index.js';
+import { startRedisServer, type RedisServer } from '../support/redis.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { hasTool } from '../support/tools.js';
 import { waitFor } from './wait-for.js';
 
 const SDK_BLUEPRINTS = fileURLToPath(new URL('../fixtures/sdk-blueprints', import.meta.url));
@@ -203,5 +205,38 @@ describe('the SDK against the real server', () => {
     await worker.stop();
     expect(seen.abortedAt).toBe(0);
     expect((await getJob(jobId)).status).toBe('finished');
+  });
+});
+
+describe.skipIf(!hasTool('redis-server'))('the SDK across a restart of a server with the Redis store', () => {
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  it('posts the result of a task that finished while the server was down once it is back, and the job finishes', async () => {
+    const redisServer = (port = 0): Promise<TestServer> =>
+      startTestServer({ blueprintsDir: SDK_BLUEPRINTS, env: { PORT: String(port), REDIS_URL: redis.url, WORKER_POLL_TIMEOUT: '5s' } });
+    // The outer beforeEach started a memory server; this test needs its own.
+    await server.close();
+    server = await redisServer();
+    const { seen, handler } = watchedSleep();
+    await startWorker({ 'sdk.sleep': handler });
+    const jobId = await createJob('sdk_sleep', { ms: 1500 });
+    await waitFor('the handler running', () => seen.started > 0);
+    const port = server.running.port;
+    await server.close();
+    // The handler ends while nothing listens; its result is retried with backoff.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    server = await redisServer(port);
+    const job = await jobEnded(jobId);
+    expect(job.status).toBe('finished');
+    expect(job.result).toMatchObject({ slept_ms: 1500 });
+    expect(seen.abortedAt).toBe(0);
   });
 });
