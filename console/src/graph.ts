@@ -60,14 +60,15 @@ export class GraphView {
 
     for (const g of this.svg.querySelectorAll<SVGGElement>('g.node')) {
       const name = titleOf(g);
-      if (name === null) continue;
+      // `__start` and the like are drawing aids (the arrow into the start state), not states.
+      if (name === null || name.startsWith('__')) continue;
       g.dataset.state = name;
       this.nodes.set(name, g);
     }
     const seen = new Set<string>();
     for (const g of this.svg.querySelectorAll<SVGGElement>('g.edge')) {
       const key = titleOf(g);
-      if (!key) continue;
+      if (!key || key.startsWith('__')) continue;
       const ref: EdgeRef = { key, el: g };
       if (!seen.has(key)) {
         seen.add(key);
@@ -223,7 +224,7 @@ export class GraphView {
 
 /** Branch statuses that are not finished yet. */
 const OPEN_BRANCH = new Set(['queued', 'pending', 'running', 'retrying', 'leased', 'waiting']);
-const ORDER = ['success', 'finished', 'failed', 'failure', 'cancelled', 'timed_out', 'running', 'retrying', 'queued'];
+const ORDER = ['success', 'done', 'finished', 'failed', 'failure', 'cancelled', 'timed_out', 'running', 'retrying', 'queued'];
 
 function statusOrder(status: string): number {
   const i = ORDER.indexOf(status);

@@ -106,28 +106,30 @@ function branchStatus(event: HistoryEventView): string | null {
 }
 
 /**
- * The branches of a parallel state from the job's history: one row per branch (keyed by its branch
- * index or name when the events carry one, else by task id), with its latest status.
+ * The branches of a parallel state from the job's history: one row per branch, with its latest
+ * status. `task_queued` and `task_retry` name the branch; the lease and result events carry only the
+ * task id, which the queued event tied to its branch.
  */
 export function parallelBranches(history: readonly HistoryEventView[], state: string): BranchRow[] {
   const rows = new Map<string, BranchRow>();
+  const branchOfTask = new Map<string, string>();
   for (const event of history) {
     if (event.state !== state) continue;
     const status = branchStatus(event);
     if (!status) continue;
     const taskId = str(event.task_id);
-    const branch = str(event.branch) ?? str(event.branch_index) ?? str(event.branch_name) ?? str(event.index);
-    const key = branch ?? taskId;
+    const named = str(event.branch);
+    if (named !== null && taskId !== null) branchOfTask.set(taskId, named);
+    const key = named ?? (taskId !== null ? (branchOfTask.get(taskId) ?? taskId) : null);
     if (key === null) continue;
     const previous = rows.get(key);
-    const attempt = typeof event.attempt === 'number' ? event.attempt : (previous?.attempt ?? null);
     rows.set(key, {
       key,
-      label: str(event.branch_name) ?? str(event.name) ?? (branch !== null ? `#${branch}` : key),
+      label: key,
       status,
       taskId: taskId ?? previous?.taskId ?? null,
-      workerId: str(event.worker_id) ?? previous?.workerId ?? null,
-      attempt,
+      workerId: str(event.worker_id) ?? (status === 'queued' ? null : (previous?.workerId ?? null)),
+      attempt: typeof event.attempt === 'number' ? event.attempt : (previous?.attempt ?? null),
       updatedAt: event.timestamp,
     });
   }

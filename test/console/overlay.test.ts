@@ -87,25 +87,28 @@ describe('stateSpans', () => {
 });
 
 describe('parallelBranches', () => {
-  it('keeps the latest status of each branch of the given state', () => {
+  it('keeps the latest status of each branch of the given state, following its task id', () => {
     const history = [
-      event('task_queued', 'fan', 1, { task_id: 't1', branch: 0 }),
-      event('task_queued', 'fan', 1, { task_id: 't2', branch: 1 }),
-      event('task_queued', 'other', 1, { task_id: 't9', branch: 0 }),
-      event('task_leased', 'fan', 2, { task_id: 't1', branch: 0, worker_id: 'w1', attempt: 1 }),
-      event('task_result', 'fan', 3, { task_id: 't1', branch: 0, status: 'success' }),
-      event('task_result', 'fan', 3, { task_id: 't2', branch: 1, status: 'failure' }),
+      event('task_queued', 'fan', 1, { task_id: 't1', branch: 'item[0]', attempt: 1 }),
+      event('task_queued', 'fan', 1, { task_id: 't2', branch: 'item[1]', attempt: 1 }),
+      event('task_queued', 'other', 1, { task_id: 't9', branch: 'item[0]' }),
+      event('task_leased', 'fan', 2, { task_id: 't1', worker_id: 'w1', attempt: 1 }),
+      event('task_result', 'fan', 3, { task_id: 't1', worker_id: 'w1', status: 'success' }),
+      event('task_result', 'fan', 3, { task_id: 't2', status: 'failure' }),
     ];
     const rows = parallelBranches(history, 'fan');
     expect(rows.map((r) => [r.key, r.status, r.workerId])).toEqual([
-      ['0', 'success', 'w1'],
-      ['1', 'failed', null],
+      ['item[0]', 'success', 'w1'],
+      ['item[1]', 'failed', null],
     ]);
   });
 
-  it('keys branches by task id when the events carry no branch index', () => {
-    const rows = parallelBranches([event('task_queued', 'fan', 1, { task_id: 't1' }), event('task_leased', 'fan', 2, { task_id: 't1' })], 'fan');
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ key: 't1', status: 'running' });
+  it('shows a branch whose attempt failed and waits for another as retrying', () => {
+    const history = [
+      event('task_queued', 'fan', 1, { task_id: 't1', branch: 'a', attempt: 1 }),
+      event('task_result', 'fan', 2, { task_id: 't1', status: 'failure' }),
+      event('task_retry', 'fan', 2, { branch: 'a', next_attempt: 2 }),
+    ];
+    expect(parallelBranches(history, 'fan')).toMatchObject([{ key: 'a', status: 'retrying', taskId: 't1' }]);
   });
 });
