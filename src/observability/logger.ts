@@ -4,6 +4,7 @@
  * when a whole request or configuration object is logged. Lines about one job, task or worker come
  * from a child logger that carries `job_id`, `task_id`, `worker_id` on every line.
  */
+import { hostname } from 'node:os';
 import { pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -55,7 +56,8 @@ export function createLogger(options: LoggerOptions): Logger {
     (prettyOutput ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined);
   const config = {
     level: options.level,
-    base: { service: 'switchyard' },
+    // pid and hostname tell apart the processes that share one Redis.
+    base: { service: 'switchyard', pid: process.pid, hostname: hostname() },
     timestamp: stdTimeFunctions.isoTime,
     // Level names, not numbers, so `jq 'select(.level=="error")'` works on the raw lines.
     formatters: { level: (label: string) => ({ level: label }) },
