@@ -178,3 +178,26 @@ export async function withTarget<T>(
     await target.stop();
   }
 }
+
+/** Runs `body` for each target; a target that fails is logged and reported as a failure, not thrown. */
+export async function eachTarget<T>(
+  specs: TargetSpec[],
+  log: (message: string) => void,
+  body: (spec: TargetSpec) => Promise<T>,
+): Promise<Array<{ spec: TargetSpec; value?: T; failure?: string }>> {
+  const out: Array<{ spec: TargetSpec; value?: T; failure?: string }> = [];
+  for (const spec of specs) {
+    try {
+      out.push({ spec, value: await body(spec) });
+    } catch (error) {
+      const failure = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      log(`    ${targetName(spec)} failed: ${error instanceof Error ? error.message : String(error)}`);
+      out.push({ spec, failure });
+    }
+  }
+  return out;
+}
+
+export function failedCells(target: string, failure: string, width: number): string[] {
+  return [target, `failed: ${failure.slice(0, 100)}`, ...Array.from({ length: width - 2 }, () => '-')];
+}

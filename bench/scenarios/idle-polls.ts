@@ -2,7 +2,7 @@ import { ApiClient } from '../load/api-client.js';
 import { rssBytes } from '../load/proc.js';
 import { startWorkers } from '../load/workers.js';
 import { fmt, fmtInt, fmtMb, type Table } from '../report/table.js';
-import { CEILING, MEMORY, REDIS_1, redisSkipReason, targetName, withTarget, type TargetSpec } from '../targets.js';
+import { CEILING, MEMORY, REDIS_1, eachTarget, failedCells, redisSkipReason, targetName, withTarget, type TargetSpec } from '../targets.js';
 import type { ProbeStats } from '../child/probe-protocol.js';
 import type { Scenario } from './scenario.js';
 
@@ -37,11 +37,9 @@ export const idlePolls: Scenario = {
     const skip = redisSkipReason(ctx.settings);
     if (skip) notes.push(`Redis skipped: ${skip}`);
     else targets.push(REDIS_1);
-    const rows: IdleRow[] = [];
-    for (const spec of targets) {
+    const outcomes = await eachTarget(targets, ctx.log, async (spec): Promise<IdleRow> => {
       ctx.log(`  idle-polls: ${targetName(spec)} (${polls} polls, hold ${holdMs} ms)`);
-      rows.push(
-        await withTarget(spec, ctx.settings, { ceiling: { tasksPerJob: 1, parallel: false } }, async (target) => {
+      return withTarget(spec, ctx.settings, { ceiling: { tasksPerJob: 1, parallel: false } }, async (target) => {
           const server = target.servers[0]!;
           const api = new ApiClient(
             {
@@ -86,9 +84,8 @@ export const idlePolls: Scenario = {
             holdDelay: hold.eventLoopDelayMs,
             openSeconds,
           };
-        }),
-      );
-    }
+        });
+    });
     const table: Table = {
       title: `${fmtInt(polls)} idle long-polls held by one process`,
       columns: [
@@ -104,7 +101,7 @@ export const idlePolls: Scenario = {
         'ELD max ms (opening)',
         'open s',
       ],
-      rows: rows.map((r) => [
+      rows: outcomes.map(({ spec, value: r, failure }) => !r ? failedCells(targetName(spec), failure ?? '', 11) : [
         r.target,
         fmtInt(r.polls),
         fmtMb(r.rssBeforeBytes),
@@ -123,6 +120,6 @@ export const idlePolls: Scenario = {
         ...notes,
       ],
     };
-    return { tables: [table], data: rows };
+    return { tables: [table], data: outcomes };
   },
 };

@@ -1,6 +1,6 @@
 import { runLoad } from '../load/run-load.js';
 import { fmt, fmtInt, fmtMb, type Table } from '../report/table.js';
-import { CEILING, MEMORY, REDIS_1, redisSkipReason, targetName, withTarget, type TargetSpec } from '../targets.js';
+import { CEILING, MEMORY, REDIS_1, eachTarget, failedCells, redisSkipReason, targetName, withTarget, type TargetSpec } from '../targets.js';
 import type { Scenario } from './scenario.js';
 import { loadOptionsFor } from './throughput.js';
 
@@ -29,11 +29,9 @@ export const memoryPerJobs: Scenario = {
     const skip = redisSkipReason(ctx.settings);
     if (skip) notes.push(`Redis skipped: ${skip}`);
     else targets.push(REDIS_1);
-    const rows: MemoryRow[] = [];
-    for (const spec of targets) {
+    const outcomes = await eachTarget(targets, ctx.log, async (spec): Promise<MemoryRow> => {
       ctx.log(`  memory-per-jobs: ${targetName(spec)} (${fmtInt(jobs)} jobs)`);
-      rows.push(
-        await withTarget(spec, ctx.settings, { ceiling: { tasksPerJob: 1, parallel: false } }, async (target) => {
+      return withTarget(spec, ctx.settings, { ceiling: { tasksPerJob: 1, parallel: false } }, async (target) => {
           const plan = {
             scenario: 'memory-per-jobs',
             endpoint: '/api/v1/jobs/bench_single',
@@ -64,13 +62,13 @@ export const memoryPerJobs: Scenario = {
             redisPer100kBytes: (redisAfter - redisBefore) * scale,
             jobsPerSecond: result.jobsPerSecond,
           };
-        }),
-      );
-    }
+        });
+    });
+    const ceiling = outcomes[0]?.value;
     const table: Table = {
       title: 'memory per 100,000 ended single-task jobs',
       columns: ['target', 'jobs run', 'server heap MB / 100k', 'server RSS MB / 100k', 'redis used_memory MB / 100k', 'burst jobs/s'],
-      rows: rows.map((r) => [
+      rows: outcomes.map(({ spec, value: r, failure }) => !r ? failedCells(targetName(spec), failure ?? '', 6) : [
         r.target,
         fmtInt(r.jobs),
         fmtMb(r.heapPer100kBytes),
@@ -80,10 +78,10 @@ export const memoryPerJobs: Scenario = {
       ]),
       notes: [
         `heap used after a forced GC, after minus before, scaled from ${fmtInt(jobs)} jobs; ended jobs are kept (JOB_RETENTION default)`,
-        `the ceiling keeps a small record per job, for scale: ${fmt(rows[0] ? rows[0].heapPer100kBytes / 100_000 : Number.NaN, 0)} bytes per job`,
+        `the ceiling keeps a small record per job, for scale: ${fmt(ceiling ? ceiling.heapPer100kBytes / 100_000 : Number.NaN, 0)} bytes per job`,
         ...notes,
       ],
     };
-    return { tables: [table], data: rows };
+    return { tables: [table], data: outcomes };
   },
 };

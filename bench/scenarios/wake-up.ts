@@ -2,7 +2,7 @@ import { ApiClient } from '../load/api-client.js';
 import { nowMs, summarize, type LatencySummary } from '../load/stats.js';
 import { startWorkers } from '../load/workers.js';
 import { fmt, type Table } from '../report/table.js';
-import { targetName, withTarget } from '../targets.js';
+import { eachTarget, failedCells, targetName, withTarget } from '../targets.js';
 import type { Scenario } from './scenario.js';
 import { loadOptionsFor, standardTargets } from './throughput.js';
 
@@ -27,8 +27,7 @@ export const wakeUp: Scenario = {
   async run(ctx) {
     const samples = ctx.quick ? 50 : 500;
     const notes: string[] = [];
-    const rows: WakeRow[] = [];
-    for (const spec of standardTargets(ctx, notes)) {
+    const outcomes = await eachTarget(standardTargets(ctx, notes), ctx.log, async (spec): Promise<WakeRow> => {
       ctx.log(`  wake-up: ${targetName(spec)} (${samples} jobs, one at a time)`);
       const row = await withTarget(spec, ctx.settings, { ceiling: { tasksPerJob: 1, parallel: false } }, async (target) => {
         const options = loadOptionsFor(
@@ -85,12 +84,12 @@ export const wakeUp: Scenario = {
         }
         return { target: targetName(spec), processes: spec.processes, wakeMs: summarize(wake), createMs: summarize(create), missed };
       });
-      rows.push(row);
-    }
+      return row;
+    });
     const table: Table = {
       title: 'long-poll wake-up (create sent -> task received by the waiting worker)',
       columns: ['target', 'procs', 'wake p50 ms', 'wake p99 ms', 'wake max ms', 'create reply p50 ms', 'create reply p99 ms', 'missed'],
-      rows: rows.map((r) => [
+      rows: outcomes.map(({ spec, value: r, failure }) => !r ? failedCells(targetName(spec), failure ?? '', 8) : [
         r.target,
         String(r.processes),
         fmt(r.wakeMs.p50, 2),
@@ -102,6 +101,6 @@ export const wakeUp: Scenario = {
       ]),
       notes: ['target: wake p99 < 5 ms; with 2 processes the job is created on one and the worker polls the other', ...notes],
     };
-    return { tables: [table], data: rows };
+    return { tables: [table], data: outcomes };
   },
 };
