@@ -122,6 +122,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
   let running = false;
   let closed = false;
   let sweeping: Promise<void> | null = null;
+  let sweepAgain = false;
   /** When this process last refreshed each worker, so results do not cost a store call each. */
   const lastTouch = new Map<string, number>();
 
@@ -380,31 +381,45 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     if (nextDue !== null) scheduleWake(nextDue);
   }
 
-  /** Fires every due timer (in batches) and expires silent workers. One sweep at a time per process. */
+  /**
+   * Fires every due timer (in batches) and expires silent workers. One sweep at a time per process; a
+   * call during a sweep makes it run once more, so nothing that became due meanwhile waits for the next.
+   */
   function sweep(): Promise<void> {
-    sweeping ??= (async () => {
+    if (sweeping) {
+      sweepAgain = true;
+      return sweeping;
+    }
+    sweeping = (async () => {
       try {
-        const now = clock.now();
-        for (;;) {
-          const expired = await store.workers.claimExpired(now, TIMER_BATCH);
-          for (const worker of expired) {
-            lastTouch.delete(worker.worker_id);
-            logger.info({ worker_id: worker.worker_id, tasks: worker.current_tasks }, 'worker expired');
-          }
-          if (expired.length < TIMER_BATCH) break;
-        }
-        for (;;) {
-          const due = await store.timers.claimDue(clock.now(), TIMER_BATCH, settings.timerLeaseMs);
-          await Promise.all(due.map((timer) => handleTimer(timer)));
-          if (due.length < TIMER_BATCH) break;
-        }
-        const next = await store.timers.nextDue();
-        if (next !== null) scheduleWake(next);
+        do {
+          sweepAgain = false;
+          await sweepOnce();
+        } while (sweepAgain);
       } finally {
         sweeping = null;
       }
     })();
     return sweeping;
+  }
+
+  async function sweepOnce(): Promise<void> {
+    const now = clock.now();
+    for (;;) {
+      const expired = await store.workers.claimExpired(now, TIMER_BATCH);
+      for (const worker of expired) {
+        lastTouch.delete(worker.worker_id);
+        logger.info({ worker_id: worker.worker_id, tasks: worker.current_tasks }, 'worker expired');
+      }
+      if (expired.length < TIMER_BATCH) break;
+    }
+    for (;;) {
+      const due = await store.timers.claimDue(clock.now(), TIMER_BATCH, settings.timerLeaseMs);
+      await Promise.all(due.map((timer) => handleTimer(timer)));
+      if (due.length < TIMER_BATCH) break;
+    }
+    const next = await store.timers.nextDue();
+    if (next !== null) scheduleWake(next);
   }
 
   // ---------- long-poll ----------
