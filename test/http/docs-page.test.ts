@@ -174,6 +174,12 @@ describe.skipIf(!hasTool('chromium'))('the docs page in headless Chromium', () =
     expect(drawn).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'docs-blueprint-graph.png'), fullPage: false });
 
+    // A child-only blueprint's graph is folded into the page's description.
+    await page.click('details summary:has-text("child_only")');
+    const childGraph = page.locator('img[alt="graph of child_only"]');
+    await childGraph.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await childGraph.evaluate((element) => (element as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true);
+
     // The Authorize dialog offers both token headers, so "Try it out" can send them.
     await page.click('button.authorize');
     const schemes = await page.locator('.auth-container h4').allTextContents();

@@ -66,9 +66,12 @@ describe('buildOpenApi', () => {
     expect(operations(await build())).toContain('POST /api/v2/orders/place');
   });
 
-  it('leaves out blueprints that have no API (child-only)', async () => {
+  it('gives child-only blueprints no endpoint, but draws their graphs in the document’s description', async () => {
     const doc = await build();
     expect(JSON.stringify(Object.keys(doc.paths))).not.toContain('child_only');
+    const description = String((doc.info as Record<string, unknown>).description);
+    expect(description).toMatch(/<img alt="graph of child_only" src="data:image\/svg\+xml;base64,/);
+    expect(description).not.toContain('graph of image_pipeline');
   });
 
   it('draws each blueprint’s graph as an SVG image in its create operation', async () => {

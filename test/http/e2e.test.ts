@@ -1,0 +1,3 @@
+import { runEndToEndSuite } from './e2e-suite.js';
+
+runEndToEndSuite('memory');
