@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from './errors.js';
-import type { TaskHandler } from './worker.js';
+import type { TaskHandler } from './handler.js';
 
 const id = (prefix: string): string => `${prefix}_${randomUUID().slice(0, 8)}`;
 

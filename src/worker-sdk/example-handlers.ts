@@ -3,7 +3,7 @@
  * and the tests. They are not exported from `switchyard/worker`; they show how handlers are written.
  */
 import { InvalidInputError, PermanentError, TaskError, TransientError } from './errors.js';
-import type { TaskHandler } from './worker.js';
+import type { TaskHandler } from './handler.js';
 
 /** Returns its params as data, so they land in the job's state_history. */
 export const echo: TaskHandler = (task) => ({ data: { ...task.params } });

@@ -5,7 +5,8 @@
  *   await worker.start();
  */
 export { createWorker, SwitchyardWorker } from './worker.js';
-export type { StopOptions, TaskContext, TaskHandler, TaskOutcome, WorkerOptions } from './worker.js';
+export type { StopOptions, WorkerOptions } from './worker.js';
+export type { TaskContext, TaskHandler, TaskOutcome } from './handler.js';
 export { InvalidInputError, PermanentError, TaskAbortedError, TaskError, TransientError, WorkerRejectedError } from './errors.js';
 export type { Task, WorkerResources } from './wire.js';
 export type { WorkerLogger } from './logger.js';

@@ -4,38 +4,16 @@
  * HTTP/WebSocket protocol of docs/workers.md.
  */
 import { Backoff, sleep } from './backoff.js';
-import { TaskAbortedError, WorkerRejectedError, toWireError } from './errors.js';
+import { TaskAbortedError, WorkerRejectedError } from './errors.js';
+import { runHandler } from './handler.js';
+import type { TaskContext, TaskHandler, WireResult } from './handler.js';
 import { ServerUnreachableError, createHttpClient, describe, replyMessage } from './http-client.js';
 import type { HttpClient, HttpReply } from './http-client.js';
 import { stderrLogger } from './logger.js';
 import type { WorkerLogger } from './logger.js';
 import { WorkerSocket } from './socket.js';
 import { cancelledTasksOf, isTask } from './wire.js';
-import type { RegisterBody, ResultBody, Task, WireError, WorkerResources } from './wire.js';
-
-export interface TaskContext {
-  /** Aborts when the task is cancelled (reason: TaskAbortedError 'cancelled') or the worker stops past its timeout. */
-  signal: AbortSignal;
-  /** Reports progress over the WebSocket; advisory, dropped while the socket is down. */
-  progress(value: number, message?: string): void;
-  attempt: number;
-  jobId: string;
-  taskId: string;
-  workerId: string;
-  logger: WorkerLogger;
-}
-
-/** What a handler may return; nothing at all means `{ status: "success" }`. */
-export interface TaskOutcome {
-  /** A key of the task state's `transitions`; default `success`. */
-  status?: string;
-  /** Merged into the job's `state_history`. */
-  data?: Record<string, unknown>;
-  /** With `status: "failure"`: the error to report (default code TRANSIENT_ERROR). */
-  error?: Partial<WireError>;
-}
-
-export type TaskHandler = (task: Task, ctx: TaskContext) => Promise<TaskOutcome | void> | TaskOutcome | void;
+import type { RegisterBody, ResultBody, Task, WorkerResources } from './wire.js';
 
 export interface WorkerOptions {
   /** The orchestrator's base URL, e.g. http://127.0.0.1:8080. */
@@ -65,7 +43,8 @@ export interface WorkerOptions {
 export interface StopOptions {
   /**
    * Milliseconds to let running handlers finish; then their signals abort (reason 'worker_stopping')
-   * and, after as long again, results still not posted are given up. Default: wait for ever.
+   * and, after as long again, stop() stops waiting for stuck handlers and unposted results.
+   * Default: wait for ever.
    */
   timeoutMs?: number;
 }
@@ -182,7 +161,12 @@ export class SwitchyardWorker {
       if (!finished) {
         this.logger.warn({ tasks: [...this.running.keys()] }, 'stop timeout: aborting running tasks');
         for (const entry of this.running.values()) entry.controller.abort(new TaskAbortedError('worker_stopping'));
-        if (!(await this.allTasksDone(timeoutMs))) this.abandonResults.abort();
+        if (!(await this.allTasksDone(timeoutMs))) {
+          // Handlers that ignore their signal, or results the server never took: stop waiting for them.
+          this.abandonResults.abort();
+          this.logger.error({ tasks: [...this.running.keys()] }, 'stop: tasks still running after the grace period; leaving them');
+          this.taskDone.clear();
+        }
       }
     }
     await Promise.all(this.taskDone);
@@ -344,7 +328,7 @@ export class SwitchyardWorker {
     await this.postResult(body, fields);
   }
 
-  private async execute({ task, controller }: RunningTask): Promise<ResultBody['result']> {
+  private async execute({ task, controller }: RunningTask): Promise<WireResult> {
     const handler = this.options.tasks[task.type];
     if (!handler) {
       return { status: 'failure', data: {}, error: { code: 'PERMANENT_ERROR', message: `worker ${this.workerId} has no handler for task type "${task.type}"` } };
@@ -358,19 +342,7 @@ export class SwitchyardWorker {
       workerId: this.workerId,
       logger: this.logger,
     };
-    try {
-      const outcome = (await handler(task, ctx)) ?? {};
-      const status = outcome.status ?? 'success';
-      const error =
-        status === 'failure'
-          ? { code: outcome.error?.code ?? 'TRANSIENT_ERROR', message: outcome.error?.message ?? 'the task failed' }
-          : null;
-      return { status, data: outcome.data ?? {}, error };
-    } catch (thrown) {
-      const error = toWireError(thrown);
-      this.logger.debug({ job_id: task.job_id, task_id: task.task_id, code: error.code, err: error.message }, 'task failed');
-      return { status: 'failure', data: {}, error };
-    }
+    return runHandler(handler, task, ctx);
   }
 
   private sendProgress(task: Task, value: number, message?: string): void {

@@ -322,6 +322,17 @@ describe('stop()', () => {
     expect(fake.results[0]).toMatchObject({ result: { status: 'failure', error: { code: 'TRANSIENT_ERROR' } } });
   });
 
+  it('resolves after twice the stop timeout even when a handler ignores its signal', async () => {
+    const w = worker({ t: () => new Promise(() => undefined) });
+    await w.start();
+    fake.enqueue('t');
+    await waitFor('the task taken', () => w.activeTasks === 1);
+    const began = Date.now();
+    await w.stop({ timeoutMs: 100 });
+    expect(Date.now() - began).toBeLessThan(1000);
+    expect(fake.results).toHaveLength(0);
+  });
+
   it('ends an idle worker at once, aborting its waiting long-poll', async () => {
     fake.pollWaitMs = 10_000;
     const w = worker({ t: () => undefined });
