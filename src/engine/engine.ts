@@ -437,9 +437,13 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
 
   async function nextTask(workerId: string, opts: { timeoutMs: number; signal: AbortSignal }): Promise<TaskView | null> {
     if (closed || opts.signal.aborted) return null;
+    // Fast path, one store call: a task is there.
+    const first = await claimFor(workerId);
+    if (first.unknown) throw new NotFoundError(`worker "${workerId}" is not registered (or expired); register it with POST /_worker/workers/register`);
+    if (first.task || first.capacity || opts.timeoutMs <= 0) return first.task;
     const worker = await store.workers.get(workerId, clock.now());
     if (!worker) throw new NotFoundError(`worker "${workerId}" is not registered (or expired); register it with POST /_worker/workers/register`);
-    // Listen before the first claim, so a task queued in between still wakes this poll.
+    // Listen before claiming again, so a task queued in between still wakes this poll.
     const waiter = waiters.add(worker.supported_tasks);
     // One timer and one abort listener for the whole poll, both removed in `finally`.
     let over = false;

@@ -141,10 +141,8 @@ describe('engine: a job from start to end', () => {
     const task = await poll('w1');
     await h.engine.submitResult({ job_id, task_id: task!.task_id, worker_id: 'w1', status: 'success' });
     await h.engine.idle();
-    const perJob = [...h.calls.entries()].filter(([name]) => name !== 'workers.get');
-    const total = perJob.reduce((sum, [, n]) => sum + n, 0);
-    // workers.get is the poll's registration check, once per poll, not per job.
-    expect(Object.fromEntries(h.calls)).toEqual({ 'jobs.commit': 2, 'tasks.claimNextTask': 1, 'jobs.load': 1, 'workers.get': 1 });
+    const total = [...h.calls.values()].reduce((sum, n) => sum + n, 0);
+    expect(Object.fromEntries(h.calls)).toEqual({ 'jobs.commit': 2, 'tasks.claimNextTask': 1, 'jobs.load': 1 });
     expect(total).toBeLessThanOrEqual(6);
   });
 
