@@ -143,6 +143,23 @@ function findDuplicateKeys(
   }
 }
 
+/** Key -> pair of a mapping, built once per mapping: locating every state of a big file stays linear. */
+const pairIndex = new WeakMap<object, Map<string, Pair>>();
+function pairsOf(node: { items: unknown[] }): Map<string, Pair> {
+  let index = pairIndex.get(node);
+  if (!index) {
+    index = new Map();
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const key = keyOf(item);
+      // The first of duplicate keys is the one reported as the original.
+      if (key !== undefined && !index.has(key)) index.set(key, item);
+    }
+    pairIndex.set(node, index);
+  }
+  return index;
+}
+
 interface Found {
   pair?: Pair;
   node: unknown;
@@ -155,7 +172,7 @@ function walk(doc: Document, path: readonly PathSegment[]): { found: Found; comp
     let node = current.node;
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && keyOf(p) === String(segment));
+      const pair = pairsOf(node).get(String(segment));
       if (!pair) return { found: current, complete: false };
       current = { pair, node: pair.value };
     } else if (isSeq(node) && typeof segment === 'number') {

@@ -32,6 +32,24 @@ export interface ExpressionSyntaxError {
   readonly index: number;
 }
 
+/**
+ * Parsed JSONata by source text. The load-time check and the compile step then parse each expression
+ * once, and equal expressions share one parse. Sharing is safe: every evaluation runs in its own
+ * frame, and nothing assigns into the shared environment.
+ */
+const parsed = new Map<string, jsonata.Expression>();
+const MAX_CACHED = 20_000;
+
+function parse(body: string): jsonata.Expression {
+  let expression = parsed.get(body);
+  if (!expression) {
+    expression = jsonata(body, LIMITS);
+    if (parsed.size >= MAX_CACHED) parsed.clear();
+    parsed.set(body, expression);
+  }
+  return expression;
+}
+
 export function isExpressionString(value: string): boolean {
   return EXPRESSION.test(value);
 }
@@ -49,7 +67,7 @@ export function checkExpression(source: string): ExpressionSyntaxError | undefin
   if (!parts) return { message: 'not an expression: write ${ ... }', index: 0 };
   if (parts.body.trim() === '') return { message: 'empty expression', index: parts.offset };
   try {
-    jsonata(parts.body);
+    parse(parts.body);
     return undefined;
   } catch (error) {
     const e = error as { message?: string; position?: number; token?: string };
@@ -68,7 +86,7 @@ export function compileExpression(source: string, where = ''): Expression {
   if (!parts) throw new ExpressionError(source, where, 'not an expression: write ${ ... }');
   let compiled: jsonata.Expression;
   try {
-    compiled = jsonata(parts.body, LIMITS);
+    compiled = parse(parts.body);
   } catch (error) {
     throw new ExpressionError(source, where, describe(error));
   }
