@@ -76,7 +76,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.exitCode = 1;
     return;
   }
-  logger.info({ worker_id: worker.workerId, url: options.url, tasks: Object.keys(options.tasks) }, 'worker running');
+  if (signals === 0) logger.info({ worker_id: worker.workerId, url: options.url, tasks: Object.keys(options.tasks) }, 'worker running');
   await stopped;
 }
 
