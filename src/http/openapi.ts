@@ -76,6 +76,10 @@ function componentName(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 function pascal(text: string): string {
   return text
     .split(/[^A-Za-z0-9]+/)
@@ -126,11 +130,18 @@ function packageVersion(): string {
   return '0.0.0';
 }
 
-/** Markdown description of a blueprint's create endpoint, with its graph as an embedded image. */
+/**
+ * A blueprint's graph as an <img>. Swagger UI's markdown renderer drops `data:` links in `![]()` but
+ * its sanitizer keeps them on a raw <img>, so the graph is inline HTML: no file to serve, no request
+ * leaves the page.
+ */
+function graphImage(blueprint: CompiledBlueprint, svg: string): string {
+  return `<img alt="graph of ${blueprint.name}" src="data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}" style="max-width:100%">`;
+}
+
+/** Markdown description of a blueprint's create endpoint, with its graph. */
 function blueprintDescription(blueprint: CompiledBlueprint, svg: string): string {
-  // Swagger UI's markdown renderer drops `data:` links in `![]()` but its sanitizer keeps them on a
-  // raw <img>, so the graph is inline HTML: no file to serve, no request leaves the page.
-  const image = `<img alt="graph of ${blueprint.name}" src="data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}" style="max-width:100%">`;
+  const image = graphImage(blueprint, svg);
   const lines = [
     blueprint.description ?? '',
     `Creates a job of blueprint \`${blueprint.name}\` (version ${blueprint.version}, ${blueprint.states.size} states, starts at \`${blueprint.start}\`).`,
@@ -205,9 +216,15 @@ export async function buildOpenApi(options: BuildOpenApiOptions): Promise<JsonOb
 
   const blueprints = [...options.blueprints].sort((a, b) => a.name.localeCompare(b.name));
   const creates = new Map<string, JsonObject>();
+  const childOnly: string[] = [];
   for (const blueprint of blueprints) {
     const path = createPath(blueprint);
-    if (path === null) continue;
+    if (path === null) {
+      // No endpoint to hang the graph on: it goes into the document's description, folded.
+      const title = `<code>${blueprint.name}</code>${blueprint.description ? `: ${escapeHtml(blueprint.description)}` : ''}`;
+      childOnly.push(`<details><summary>${title}</summary>\n\n${graphImage(blueprint, await graphSvg(blueprint))}\n\n</details>`);
+      continue;
+    }
     const inputRef = blueprint.input
       ? addSchema(schemas, `${componentName(pascal(blueprint.name))}Input`, blueprint.input)
       : { type: 'object', description: 'This blueprint declares no input schema; any object is accepted.' };
@@ -249,8 +266,10 @@ export async function buildOpenApi(options: BuildOpenApiOptions): Promise<JsonOb
     info: {
       title: 'Switchyard',
       version: options.version ?? packageVersion(),
-      description:
-        'A declarative workflow runtime. Clients start jobs under `/api` with `X-Client-Token`; workers take tasks under `/_worker` with `X-Worker-Token`. Press **Authorize** to set the tokens that "Try it out" sends. Each blueprint below shows its graph.',
+      description: [
+        'A declarative workflow runtime. Clients start jobs under `/api` with `X-Client-Token`; workers take tasks under `/_worker` with `X-Worker-Token`. Press **Authorize** to set the tokens that "Try it out" sends. Each blueprint’s create endpoint below shows its graph.',
+        ...(childOnly.length > 0 ? ['**Blueprints that only run as children** (no create endpoint):', ...childOnly] : []),
+      ].join('\n\n'),
     },
     servers: [{ url: '/' }],
     tags: [

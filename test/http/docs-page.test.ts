@@ -179,6 +179,8 @@ describe.skipIf(!hasTool('chromium'))('the docs page in headless Chromium', () =
     const childGraph = page.locator('img[alt="graph of child_only"]');
     await childGraph.waitFor({ state: 'visible', timeout: 10_000 });
     expect(await childGraph.evaluate((element) => (element as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true);
+    await childGraph.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'docs-child-blueprint.png'), fullPage: false });
 
     // The Authorize dialog offers both token headers, so "Try it out" can send them.
     await page.click('button.authorize');
