@@ -39,6 +39,7 @@ export interface EngineConfig {
   webhookSecret: string | undefined;
   webhookTimeoutMs: number;
   webhookAllowedHosts: readonly string[] | undefined;
+  maxFanOut: number;
 }
 
 export interface EngineLimits extends Partial<EngineConfig> {
@@ -80,6 +81,7 @@ export interface SwitchyardEngine extends Engine {
 
 const DEFAULTS = {
   maxTransitions: 1000,
+  maxFanOut: 10_000,
   workerTtlMs: 60_000,
   workerPollTimeoutMs: 30_000,
   jobRetentionMs: 7 * 24 * 3_600_000,
@@ -225,6 +227,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
         newId,
         random,
         maxTransitions: settings.maxTransitions,
+        maxFanOut: settings.maxFanOut,
         tasks,
       });
       if (!result.changed) {
@@ -255,6 +258,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       newId,
       random,
       maxTransitions: settings.maxTransitions,
+      maxFanOut: settings.maxFanOut,
       tasks: [],
     });
     const change = changeOf(null, result, extra.clear);

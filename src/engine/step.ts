@@ -41,6 +41,7 @@ export const ENGINE_ERROR_CODES = {
   badValue: 'INVALID_VALUE',
   child: 'CHILD_JOB_ENDED',
   parallel: 'PARALLEL_BRANCH_FAILED',
+  fanOut: 'FAN_OUT_LIMIT',
 } as const;
 
 const APPLIED_KEPT = 50;
@@ -387,6 +388,11 @@ export class Step {
       const list = items.value === undefined ? [] : items.value;
       if (!Array.isArray(list)) {
         this.fail(ENGINE_ERROR_CODES.badValue, `parallel state "${state.name}": for_each gave ${JSON.stringify(list)}, not an array`);
+        return null;
+      }
+      const limit = this.ctx.maxFanOut ?? Infinity;
+      if (list.length > limit) {
+        this.fail(ENGINE_ERROR_CODES.fanOut, `parallel state "${state.name}": for_each gave ${list.length} items, more than MAX_FAN_OUT (${limit})`);
         return null;
       }
       branches = list.map((item, index) => blankBranch(index, `${state.forEach!.as}[${index}]`, toJson(item)));

@@ -15,6 +15,8 @@ export interface TransitionContext {
   random(): number;
   /** State entries allowed per job (MAX_TRANSITIONS). */
   readonly maxTransitions: number;
+  /** Branches one `for_each` may start (MAX_FAN_OUT); no limit when absent. */
+  readonly maxFanOut?: number;
   /** The job's live tasks, as loaded with it. */
   readonly tasks: readonly TaskRecord[];
 }

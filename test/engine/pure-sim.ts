@@ -18,6 +18,7 @@ export class PureSim {
   now = T0;
   random = 0.5;
   maxTransitions = 1000;
+  maxFanOut = 10_000;
   private readonly ids = sequentialIds('t');
 
   constructor(
@@ -43,6 +44,7 @@ export class PureSim {
       newId: this.ids,
       random: () => this.random,
       maxTransitions: this.maxTransitions,
+      maxFanOut: this.maxFanOut,
       tasks: this.tasks,
     });
     this.last = result;

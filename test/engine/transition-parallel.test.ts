@@ -80,6 +80,14 @@ describe('transition: parallel', () => {
     expect(sim.job.result).toEqual([]);
   });
 
+  it('fails the job when for_each gives more items than MAX_FAN_OUT', async () => {
+    const sim = new PureSim(fanOut, { tags: ['a', 'b', 'c'], url: 'u' });
+    sim.maxFanOut = 2;
+    await sim.start();
+    expect(sim.job.error).toMatchObject({ code: 'FAN_OUT_LIMIT', state: 'tag_all' });
+    expect(sim.tasks).toEqual([]);
+  });
+
   it('fails the job when for_each does not give an array', async () => {
     const sim = new PureSim(fanOut, { tags: 'abc', url: 'u' });
     await sim.start();
