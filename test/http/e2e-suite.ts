@@ -10,6 +10,7 @@ import { authTests } from './e2e/auth.js';
 import { clientTests } from './e2e/clients.js';
 import { dispatchTests } from './e2e/dispatch.js';
 import type { SuiteOptions } from './e2e/harness.js';
+import { limitTests } from './e2e/limits.js';
 import { publicTests } from './e2e/public.js';
 import { resultTests } from './e2e/results.js';
 import { stateTypeTests } from './e2e/state-types.js';
@@ -24,5 +25,6 @@ export function runEndToEndSuite(label: string, options: SuiteOptions = {}): voi
     clientTests(options);
     publicTests(options);
     authTests(options);
+    limitTests(options);
   });
 }
