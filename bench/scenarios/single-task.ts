@@ -1,6 +1,6 @@
 import type { Scenario } from './scenario.js';
 import { shapeOf } from './shape.js';
-import { runThroughput, standardTargets, throughputTable } from './throughput.js';
+import { runThroughputPlans, type ThroughputRow, standardTargets, throughputTable } from './throughput.js';
 
 /** The headline figure: one-task jobs, closed loop and burst, against the ceiling. */
 export const singleTask: Scenario = {
@@ -19,8 +19,14 @@ export const singleTask: Scenario = {
       pollers: 0,
       ...shape,
     };
-    const closed = await runThroughput(ctx, { ...base, mode: 'closed', jobs: 0 }, targets);
-    const burst = await runThroughput(ctx, { ...base, mode: 'burst', jobs: ctx.quick ? 1000 : 20_000 }, targets);
+    const [closed, burst] = (await runThroughputPlans(
+      ctx,
+      [
+        { ...base, mode: 'closed', jobs: 0 },
+        { ...base, mode: 'burst', jobs: ctx.quick ? 1000 : 20_000 },
+      ],
+      targets,
+    )) as [ThroughputRow[], ThroughputRow[]];
     return {
       tables: [
         throughputTable('single-task, closed loop', 'single-task', closed, notes),

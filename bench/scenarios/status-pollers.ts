@@ -1,7 +1,7 @@
 import { fmt, fmtInt, fmtPct, type Table } from '../report/table.js';
 import type { Scenario } from './scenario.js';
 import { shapeOf } from './shape.js';
-import { runThroughput, standardTargets, throughputTable } from './throughput.js';
+import { runThroughputPlans, standardTargets, throughputTable, type ThroughputRow } from './throughput.js';
 
 /** Single-task closed loop without and with 64 status pollers: how much read load costs throughput. */
 export const statusPollers: Scenario = {
@@ -21,8 +21,10 @@ export const statusPollers: Scenario = {
       jobs: 0,
       ...shapeOf(ctx),
     };
-    const without = await runThroughput(ctx, { ...base, pollers: 0 }, targets);
-    const withPollers = await runThroughput(ctx, { ...base, pollers }, targets);
+    const [without, withPollers] = (await runThroughputPlans(ctx, [{ ...base, pollers: 0 }, { ...base, pollers }], targets)) as [
+      ThroughputRow[],
+      ThroughputRow[],
+    ];
     const summary: Table = {
       title: `${pollers} status pollers: throughput cost`,
       columns: ['target', 'jobs/s without', `jobs/s with ${pollers}`, 'drop', 'status reads/s', 'p99 ms with', 'vs ceiling (with)'],
