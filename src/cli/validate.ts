@@ -89,7 +89,7 @@ export async function validateCommand(argv: string[], io: Output): Promise<numbe
   } else {
     for (const d of sorted) io.out(`${formatDiagnostic(d)}\n`);
     if (valid) {
-      for (const b of blueprints) io.out(`ok ${b.file} (${b.name} v${b.version}, ${b.states.size} states)\n`);
+      for (const b of blueprints) io.out(`ok ${b.file} (${b.name} v${b.version}, ${b.states.size} state${b.states.size === 1 ? "" : "s"})\n`);
       io.err(`${blueprints.length} blueprint${blueprints.length === 1 ? '' : 's'} valid\n`);
     } else {
       const files = new Set(sorted.map((d) => d.file)).size;
