@@ -123,6 +123,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
   let sweepHandle: NodeJS.Timeout | undefined;
   let running = false;
   let closed = false;
+  let stopping = new AbortController();
   let sweeping: Promise<void> | null = null;
   let sweepAgain = false;
   /** When this process last refreshed each worker, so results do not cost a store call each. */
@@ -354,7 +355,9 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
   async function deliverWebhook(timer: TimerRecord): Promise<void> {
     const delivery = timer.payload as WebhookDelivery;
     const attempt = delivery.attempts + 1;
-    const outcome = await tryDelivery(delivery.url, delivery.body, webhook);
+    const outcome = await tryDelivery(delivery.url, delivery.body, webhook, stopping.signal);
+    // Closing: leave the delivery leased in the store; it is tried again when its lease ends.
+    if (stopping.signal.aborted) return;
     const last = !outcome.ok && attempt >= webhook.maxAttempts;
     const now = clock.now();
     const nextDue = outcome.ok || last ? null : now + webhookDelayMs(webhook, attempt);
@@ -510,6 +513,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       if (running) return;
       running = true;
       closed = false;
+      if (stopping.signal.aborted) stopping = new AbortController();
       unsubscribe.push(
         store.notifier.onTaskQueued((type) => {
           if (type === null) waiters.wakeAll();
@@ -534,6 +538,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       wakeAt = Infinity;
       for (const off of unsubscribe.splice(0)) off();
       waiters.wakeAll();
+      stopping.abort();
       await engine.idle();
     },
 

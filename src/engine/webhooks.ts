@@ -27,7 +27,8 @@ export function signBody(body: string, secret: string): string {
 
 export type TryOutcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
 
-export async function tryDelivery(url: string, body: string, settings: WebhookSettings): Promise<TryOutcome> {
+/** `stop` aborts the try early (the engine is closing); the caller then leaves the delivery pending. */
+export async function tryDelivery(url: string, body: string, settings: WebhookSettings, stop?: AbortSignal): Promise<TryOutcome> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'switchyard-webhook' };
   if (settings.secret) headers[SIGNATURE_HEADER] = signBody(body, settings.secret);
   const doFetch = settings.fetch ?? fetch;
@@ -37,7 +38,7 @@ export async function tryDelivery(url: string, body: string, settings: WebhookSe
       headers,
       body,
       redirect: 'manual',
-      signal: AbortSignal.timeout(settings.timeoutMs),
+      signal: stop ? AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), stop]) : AbortSignal.timeout(settings.timeoutMs),
     });
     // Drain the body so the connection can be reused; its content does not matter.
     await response.arrayBuffer().catch(() => undefined);

@@ -95,6 +95,23 @@ states:
   no: { type: end, status: failed }
 `,
   `
+name: timers
+start: nap
+states:
+  nap: { type: wait, duration: 30s, next: ask }
+  ask:
+    type: approval
+    timeout: 1h
+    transitions: { approved: work, timeout: work }
+  work:
+    type: task
+    task: nobody
+    dispatch_timeout: 1m
+    transitions: { success: done, failure: gave_up }
+  done: { type: end }
+  gave_up: { type: end, status: failed, error: nobody came }
+`,
+  `
 name: looping
 start: a
 states:
@@ -421,6 +438,37 @@ describe('engine: parallel, children, approvals, cancel', () => {
     const { job_id } = await create('single', { text: 'a' });
     expect(await h.engine.cancelJob(job_id)).toEqual({ notified_worker: false });
     expect((await h.engine.dashboard()).queues).toEqual({});
+  });
+});
+
+describe('engine: timers in the store', () => {
+  it('fires wait, approval timeout and dispatch timeout deadlines as the clock passes them', async () => {
+    h = await startHarness(blueprints);
+    const { job_id } = await create('timers');
+    const status = async () => (await h.engine.getJob(job_id)).status;
+    expect(await status()).toBe('waiting');
+    await h.advance(29_999);
+    expect(await status()).toBe('waiting');
+    await h.advance(1);
+    expect(await status()).toBe('waiting_for_human');
+    await h.advance(3_600_000);
+    expect(await status()).toBe('waiting_for_worker');
+    expect((await h.engine.dashboard()).queues).toEqual({ nobody: 1 });
+    await h.advance(60_000);
+    const job = await h.engine.getJob(job_id);
+    expect(job).toMatchObject({ status: 'failed', current_state: 'gave_up', error_message: 'nobody came' });
+    expect((await h.engine.dashboard()).queues).toEqual({});
+    expect((await h.engine.history(job_id)).map((e) => e.event_type)).toContain('task_timeout');
+  });
+
+  it('expires an ended job after the retention period', async () => {
+    h = await startHarness(blueprints, { limits: { jobRetentionMs: 1000 } });
+    const { job_id } = await create('approve');
+    await h.engine.decide(job_id, 'approved');
+    h.clock.advance(999);
+    expect((await h.engine.getJob(job_id)).status).toBe('finished');
+    h.clock.advance(1);
+    await expect(h.engine.getJob(job_id)).rejects.toMatchObject({ status: 404 });
   });
 });
 
