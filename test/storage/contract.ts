@@ -387,6 +387,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.timers.nextDue()).toBeNull();
       });
 
+      it('clears the dispatch timer of a withdrawn queued task', async () => {
+        const job = jobRecord('j1');
+        await store.jobs.commit(
+          create(job, {
+            enqueue: [taskRecord('t1', 'j1', { dispatch_timer_id: 't1:dispatch' })],
+            set_timers: [timerRecord('t1:dispatch', 'j1', T0 + 100, { kind: 'dispatch_timeout', task_id: 't1' })],
+          }),
+        );
+        await store.jobs.commit(update(job, { withdraw: [{ task_id: 't1', reason: 'done' }] }));
+        expect(await store.timers.nextDue()).toBeNull();
+      });
+
       it('withdraws a finished leased task without a cancel notice', async () => {
         const job = jobRecord('j1');
         await store.jobs.commit(create(job, { enqueue: [taskRecord('t1', 'j1')] }));
@@ -509,6 +521,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.timers.nextDue()).toBeNull();
         expect((await store.jobs.history('j1')).map((e) => e.event_id)).toEqual(['j1:e1', 'j1:e2']);
       });
+    });
+
+    it('settles a timer of a job that no longer exists without writing history for it', async () => {
+      await store.timers.set([timerRecord('hook', 'gone', T0, { kind: 'webhook' })]);
+      await store.timers.settle('hook', { job_id: 'gone', history: [historyEvent('gone', 1)] });
+      expect(await store.timers.nextDue()).toBeNull();
+      expect(await store.jobs.history('gone')).toEqual([]);
     });
 
     describe('notices', () => {
