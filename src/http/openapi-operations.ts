@@ -24,6 +24,7 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   409: 'The request conflicts with the current state.',
   413: 'The request body is larger than MAX_BODY.',
   415: 'The body is not JSON.',
+  429: 'Too many requests from this token; `Retry-After` says how many seconds to wait.',
   503: 'The store cannot be reached.',
 };
 

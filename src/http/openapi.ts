@@ -225,8 +225,11 @@ export async function buildOpenApi(options: BuildOpenApiOptions): Promise<JsonOb
       childOnly.push(`<details><summary>${title}</summary>\n\n${graphImage(blueprint, await graphSvg(blueprint))}\n\n</details>`);
       continue;
     }
+    let inputName = `${componentName(pascal(blueprint.name))}Input`;
+    // `a_b` and `a-b` would both be `AbInput`; the second gets the full name instead.
+    if (inputName in schemas) inputName = `${componentName(blueprint.name)}.input`;
     const inputRef = blueprint.input
-      ? addSchema(schemas, `${componentName(pascal(blueprint.name))}Input`, blueprint.input)
+      ? addSchema(schemas, inputName, blueprint.input)
       : { type: 'object', description: 'This blueprint declares no input schema; any object is accepted.' };
     creates.set(path, createOperation(blueprint, inputRef, apiSchemas['create-job'] ?? {}, await graphSvg(blueprint)));
   }
@@ -234,7 +237,13 @@ export async function buildOpenApi(options: BuildOpenApiOptions): Promise<JsonOb
   const paths: Record<string, Record<string, unknown>> = {};
   const put = (method: string, path: string, operation: JsonObject): void => {
     const entry = (paths[path] ??= {});
-    entry[method] = { ...operation, security: operation.security ?? securityFor(path) };
+    const security = (operation.security as JsonObject[] | undefined) ?? securityFor(path);
+    // Every request behind a token can be refused for the token, and (but the WebSocket upgrade, which
+    // the HTTP server answers) rate-limited per token.
+    const given = operation.responses as JsonObject;
+    const implied = security.length === 0 ? [] : '101' in given ? [401] : [401, 429];
+    const responses = { ...errorResponses(...implied), ...given };
+    entry[method] = { ...operation, responses, security };
   };
 
   if (options.routes) {

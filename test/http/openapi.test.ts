@@ -98,6 +98,17 @@ describe('buildOpenApi', () => {
     }
   });
 
+  it('documents 401 and 429 on every operation behind a token', async () => {
+    const doc = await build();
+    for (const [path, item] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/api/') && !path.startsWith('/_worker/')) continue;
+      for (const operation of Object.values(item)) {
+        const expected = path.startsWith('/_worker/ws/') ? ['401'] : ['401', '429'];
+        expect(Object.keys(operation.responses as object), path).toEqual(expect.arrayContaining(expected));
+      }
+    }
+  });
+
   it('reuses the request schemas of schemas/api, with their local $defs moved into components', async () => {
     const doc = await build();
     const files = loadApiSchemas();
