@@ -53,7 +53,11 @@ export function parseBlueprintText(text: string, file: string): ParsedFile {
     const lineText = lines[pos.line - 1] ?? '';
     const hint = lineText.includes('${') && !/['"]\s*\$\{/.test(lineText) ? EXPRESSION_HINT : '';
     const quote = error.code === 'MISSING_CHAR' ? /closing (["'])/.exec(error.message)?.[1] : undefined;
-    const message = quote ? `this quoted string is never closed: add the closing ${quote}` : firstLine(error.message);
+    const message = quote
+      ? `this quoted string is never closed: add the closing ${quote}`
+      : error.message.startsWith('Source contains multiple documents')
+        ? 'a blueprint file holds one YAML document: remove this "---" and what follows, or move it to its own file'
+        : firstLine(error.message);
     diagnostics.push({ file, ...pos, path: '', check: 'yaml', message: `YAML: ${message}${hint}` });
   }
   const syntaxOk = doc.errors.length === 0;

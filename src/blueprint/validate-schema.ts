@@ -19,6 +19,10 @@ interface SchemaLike {
 }
 
 export function validateSchema(parsed: ParsedFile): Diagnostic[] {
+  if (parsed.value === null || parsed.value === undefined) {
+    const message = 'the file is empty: a blueprint needs at least name, start and states';
+    return [{ file: parsed.file, line: 1, column: 1, path: '', check: 'schema', message }];
+  }
   const validate = blueprintValidator();
   if (validate(parsed.value)) return [];
   const errors = validate.errors ?? [];

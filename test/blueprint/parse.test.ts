@@ -35,6 +35,13 @@ describe('parse', () => {
     expect(parseBlueprintText(text, 'x.yaml').diagnostics).toHaveLength(1);
   });
 
+  it('rejects a second YAML document in the file', () => {
+    const parsed = parseBlueprintText('name: a\n---\nname: b\n', 'x.yaml');
+    expect(parsed.diagnostics.map((d) => [d.line, d.column, d.message])).toEqual([
+      [2, 1, 'YAML: a blueprint file holds one YAML document: remove this "---" and what follows, or move it to its own file'],
+    ]);
+  });
+
   it('locates a value, a key, and a missing key at the key that holds it', () => {
     const parsed = parseBlueprintText('states:\n  a:\n    type: end\n    result: [1, 2]\n', 'x.yaml');
     expect(parsed.locate(['states', 'a', 'type'])).toEqual({ line: 3, column: 11 });

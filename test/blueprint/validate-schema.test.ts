@@ -66,6 +66,12 @@ describe('validateSchema', () => {
     expect(diagnosticsOfTexts({ 'e.yaml': '- 1\n' })).toEqual(['e.yaml:1:1 must be a mapping, not a list']);
   });
 
+  it('says so when the file is empty', () => {
+    expect(diagnosticsOfTexts({ 'e.yaml': '# nothing yet\n' })).toEqual([
+      'e.yaml:1:1 the file is empty: a blueprint needs at least name, start and states',
+    ]);
+  });
+
   it('reports a missing top-level key at the start of the file', () => {
     expect(diagnosticsOfTexts({ 'm.yaml': 'name: m\nstates:\n  a:\n    type: end\n' })).toEqual([
       'm.yaml:1:1 missing required key "start"',
