@@ -51,9 +51,10 @@ export class GraphView {
 
   constructor(svgText: string, options: GraphViewOptions = {}) {
     this.svg = parseSvg(svgText);
+    // Graphviz sizes the drawing in points; 4/3 of the viewBox is its natural size in CSS pixels.
     const box = this.svg.viewBox.baseVal;
-    this.baseWidth = box && box.width > 0 ? box.width : 800;
-    this.baseHeight = box && box.height > 0 ? box.height : 600;
+    this.baseWidth = (box && box.width > 0 ? box.width : 600) * (4 / 3);
+    this.baseHeight = (box && box.height > 0 ? box.height : 450) * (4 / 3);
     this.svg.removeAttribute('width');
     this.svg.removeAttribute('height');
     this.svg.classList.add('sy-graph');
@@ -97,17 +98,33 @@ export class GraphView {
     });
   }
 
-  /** Scales the graph to its box (never above natural size, never unreadably small: a big graph scrolls). */
+  /**
+   * Scales the graph to its box: never above natural size, and never below 60% just to fit the
+   * height (a tall graph scrolls and the current state is followed), nor below 30% to fit the width.
+   */
   fit(): void {
     const width = (this.element.clientWidth || 900) - 16;
     const height = Math.max(300, window.innerHeight * 0.75 - 16);
-    this.zoom(Math.max(0.3, Math.min(1, width / this.baseWidth, height / this.baseHeight)));
+    this.zoom(Math.max(0.3, Math.min(1, width / this.baseWidth, Math.max(0.6, height / this.baseHeight))));
   }
 
   zoom(scale: number): void {
     this.scale = Math.max(0.1, Math.min(4, scale));
     this.svg.style.width = `${Math.round(this.baseWidth * this.scale)}px`;
     this.svg.style.height = `${Math.round(this.baseHeight * this.scale)}px`;
+  }
+
+  /** Scrolls the graph's box (not the page) so that the state is in the middle of it. */
+  reveal(state: string): void {
+    const node = this.nodes.get(state);
+    const scroller = this.svg.parentElement;
+    if (!node || !scroller) return;
+    const box = node.getBoundingClientRect();
+    const view = scroller.getBoundingClientRect();
+    scroller.scrollBy({
+      left: box.left + box.width / 2 - (view.left + view.width / 2),
+      top: box.top + box.height / 2 - (view.top + view.height / 2),
+    });
   }
 
   select(state: string | null): void {

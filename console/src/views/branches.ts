@@ -45,7 +45,7 @@ export function branchPanel(state: string, rows: readonly BranchRow[], live: Bra
           h('td', {}, h('span', { class: `status status-${r.status}` }, r.status)),
           h('td', {}, r.workerId ?? '—'),
           h('td', {}, r.attempt === null ? '—' : String(r.attempt)),
-          h('td', {}, h('code', { class: 'small' }, r.taskId ?? '')),
+          h('td', { title: r.taskId ?? '' }, h('code', { class: 'small' }, r.taskId ? r.taskId.slice(0, 8) : '')),
         ),
       ),
     );
@@ -59,7 +59,7 @@ export function branchPanel(state: string, rows: readonly BranchRow[], live: Bra
     h('h3', {}, `Branches of ${state}`),
     h('p', { 'data-branch-counts': String(counts.total) }, countLabel(counts.total, counts.by_status)),
     rows.length ? h('label', {}, 'Show ', filter) : h('p', { class: 'muted' }, 'No branch has started yet.'),
-    rows.length ? h('table', { class: 'list small' }, h('thead', {}, h('tr', {}, ['Branch', 'Status', 'Worker', 'Attempt', 'Task'].map((t) => h('th', {}, t)))), body) : null,
+    rows.length ? h('table', { class: 'list small nowrap' }, h('thead', {}, h('tr', {}, ['Branch', 'Status', 'Worker', 'Attempt', 'Task'].map((t) => h('th', {}, t)))), body) : null,
     note,
   );
 }

@@ -36,10 +36,13 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
   const graph = new GraphView(svg, {
     onStateClick: (state) => selectState(state),
   });
+  // On a big graph the current state is often out of view: follow it unless the user turns this off.
+  const follow = h('input', { type: 'checkbox', name: 'follow', checked: true });
   const legend = h(
     'div',
     { class: 'legend' },
     ['visited', 'current', 'failed', 'stopped', 'unreached'].map((k) => h('span', { class: `key key-${k}` }, k === 'unreached' ? 'not reached' : k)),
+    h('label', { class: 'follow' }, follow, ' follow the current state'),
   );
   replace(
     ctx.root,
@@ -127,8 +130,13 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
     replace(facts, h('dl', {}, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
   }
 
+  let followed: string | null = null;
   function renderGraph(): void {
-    graph.applyOverlay(deriveOverlay(job, history));
+    const overlay = deriveOverlay(job, history);
+    graph.applyOverlay(overlay);
+    const focus = overlay.current ?? overlay.failed ?? overlay.stopped ?? null;
+    if (focus && focus !== followed && follow.checked) graph.reveal(focus);
+    followed = focus;
     for (const state of parallelStates) {
       const counts = state === job.current_state && job.parallel ? job.parallel : countsOf(parallelBranches(history, state));
       graph.setBranchCounts(state, counts);
@@ -199,7 +207,7 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
                 h('button', { type: 'button', class: 'link', onclick: () => selectState(s.state) }, s.state),
                 h('span', { class: 'bar-track' }, h('span', { class: 'bar', style: `width:${Math.max(0.5, (s.durationMs / total) * 100)}%` })),
                 h('span', { class: 'duration' }, formatDuration(s.durationMs), s.open ? ' (so far)' : ''),
-                h('span', { class: 'muted small' }, formatTime(s.startedAt)),
+                h('span', { class: 'muted small', title: formatTime(s.startedAt) }, `at +${formatDuration(Date.parse(s.startedAt) - Date.parse(job.created_at))}`),
               ),
             ),
           ),
