@@ -42,6 +42,10 @@ function parseError(error: unknown, maxBodyBytes: number): Error {
   if (status === 415 || type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new UnsupportedMediaTypeError(`unsupported body encoding: ${message ?? 'unknown'}; send UTF-8 JSON`);
   }
+  const code = (error as { code?: unknown }).code;
+  if ((typeof code === 'string' && code.startsWith('Z_')) || /decompression/i.test(message ?? '')) {
+    return new BadRequestError(`the body could not be decoded by its Content-Encoding (${message ?? 'unknown'}); send it uncompressed or valid gzip/deflate/br`, undefined, 'BAD_CONTENT_ENCODING');
+  }
   if (type === 'request.aborted') return new BadRequestError('the request body was cut off before its end', undefined, 'BODY_ABORTED');
   return new BadRequestError(`request body is not valid JSON: ${message ?? 'parse error'}`, undefined, 'INVALID_JSON');
 }

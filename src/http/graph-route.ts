@@ -18,6 +18,7 @@ export function graphHandler(engine: Engine, clientId: (ctx: AppContext) => stri
     }
     const format = queryChoice(ctx, 'format', ['dot', 'svg'] as const) ?? 'dot';
     const jobId = queryString(ctx, 'job_id');
+    if (jobId !== undefined && jobId.length > 200) throw new BadRequestError('query parameter "job_id" is longer than 200 characters', { parameter: 'job_id' });
     let overlay: GraphOverlay | undefined;
     if (jobId) {
       const found = await engine.graphOverlay(jobId, clientId(ctx));

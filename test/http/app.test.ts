@@ -165,6 +165,17 @@ describe('bodies', () => {
     expect(await response.json()).toMatchObject({ code: 'INVALID_JSON', error: expect.stringMatching(/not valid JSON: .+/) });
   });
 
+  it('answers 400 for a body that its Content-Encoding cannot decode', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/_public/webhooks/approval/j1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: '{"decision":"approved"}',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'BAD_CONTENT_ENCODING' });
+  });
+
   it('answers 413 for a body past MAX_BODY', async () => {
     const { url } = await start();
     const response = await fetch(`${url}/api/v1/jobs/hello`, json({ 'x-client-token': CLIENT }, { initial_data: { message: 'x'.repeat(4096) } }));
