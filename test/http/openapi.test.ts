@@ -4,6 +4,7 @@ import { buildOpenApi, routesOf, toOpenApiPath } from '../../src/http/openapi.js
 import { loadApiSchemas } from '../../src/http/schemas.js';
 import Router from '@koa/router';
 import { rmSync } from 'node:fs';
+import { loadBlueprintSources } from '../../src/blueprint/index.js';
 import { startTestServer } from '../support/server.js';
 import { REFERENCE_ENDPOINTS, loadTestBlueprints, writeTestBlueprints } from './openapi-fixtures.js';
 
@@ -96,6 +97,34 @@ describe('buildOpenApi', () => {
         expect(operation.security, path).toEqual(expected);
       }
     }
+  });
+
+  it('moves the $defs of a blueprint’s input schema into components, so its references resolve', async () => {
+    const loaded = loadBlueprintSources([
+      {
+        file: 'defs.yaml',
+        text: [
+          'name: with_defs',
+          'input:',
+          '  type: object',
+          '  properties: { address: { $ref: "#/$defs/address" } }',
+          '  $defs:',
+          '    address: { type: object, required: [city], properties: { city: { type: string } } }',
+          'start: done',
+          'states:',
+          '  done: { type: end }',
+        ].join('\n'),
+      },
+    ]);
+    expect(loaded.diagnostics).toEqual([]);
+    const doc = (await buildOpenApi({ blueprints: loaded.blueprints.values() })) as Doc;
+    expect(doc.components.schemas['WithDefsInput']).toEqual({
+      type: 'object',
+      properties: { address: { $ref: '#/components/schemas/WithDefsInput.address' } },
+    });
+    expect(doc.components.schemas['WithDefsInput.address']).toMatchObject({ required: ['city'] });
+    const result = await validate(structuredClone(doc) as unknown as Parameters<typeof validate>[0]);
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
   });
 
   it('documents 401 and 429 on every operation behind a token', async () => {
