@@ -43,6 +43,10 @@ function fail(error: unknown): void {
   bar.textContent = error instanceof Error ? error.message : String(error);
 }
 
+function recover(): void {
+  document.getElementById('error-bar')?.remove();
+}
+
 async function route(): Promise<void> {
   const token = loadToken();
   if (!token) {
@@ -66,6 +70,7 @@ async function route(): Promise<void> {
       location.hash = to;
     },
     fail,
+    recover,
   };
   replace(root, h('p', { class: 'muted' }, 'Loading…'));
   try {

@@ -9,6 +9,8 @@ export interface ViewContext {
   navigate(hash: string): void;
   /** Shows an error in the page's message bar (and sends the user to log in again on a 401). */
   fail(error: unknown): void;
+  /** Clears that bar once the server answers again. */
+  recover(): void;
 }
 
 export type Cleanup = () => void;
@@ -17,7 +19,7 @@ export type Cleanup = () => void;
  * Calls `tick` now and then every `ms` after each call settles (never two at once). `tick` returns
  * false to stop. The returned function stops it.
  */
-export function poll(ms: number, tick: () => Promise<boolean | void>, onError: (e: unknown) => void): Cleanup {
+export function poll(ms: number, tick: () => Promise<boolean | void>, onError: (e: unknown) => void, onSuccess: () => void = () => {}): Cleanup {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const run = async (): Promise<void> => {
@@ -25,6 +27,7 @@ export function poll(ms: number, tick: () => Promise<boolean | void>, onError: (
     let again = true;
     try {
       again = (await tick()) !== false;
+      onSuccess();
     } catch (error) {
       onError(error);
     }

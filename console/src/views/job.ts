@@ -1,7 +1,7 @@
 /**
  * One job, live: its graph with the path it took (visited, current, failed and not-yet-reached states,
  * edge counts), its facts and current task, the actions it allows (cancel, each decision), a timeline
- * of its states with durations, and its data as collapsible JSON. Polls the job every second while it
+ * of its states with durations, and its data as collapsible JSON. Polls the job every 750 ms while it
  * runs, and its history whenever the job changed.
  */
 import { h, replace } from '../dom.js';
@@ -17,7 +17,8 @@ import { branchPanel, countLabel, countsOf } from './branches.js';
 import { statePanel } from './state-panel.js';
 import { statusBadge } from './status.js';
 
-const POLL_MS = 1000;
+/** Under a second, so the page is never more than a second behind the job (a poll plus its answer). */
+const POLL_MS = 750;
 
 export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
   let job = await ctx.api.job(id);
@@ -262,5 +263,5 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
   }
 
   renderSide();
-  return poll(POLL_MS, refresh, ctx.fail);
+  return poll(POLL_MS, refresh, ctx.fail, ctx.recover);
 }

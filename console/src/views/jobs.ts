@@ -86,12 +86,13 @@ export async function jobListView(ctx: ViewContext): Promise<Cleanup> {
 
   // The first page follows new jobs live; later pages stay put so that paging is stable.
   return poll(
-    cursor ? 60_000 : 2000,
+    2000,
     async () => {
       const reply = await ctx.api.jobs({ status, blueprint, q, limit, cursor });
       render(reply.jobs, reply.next_cursor, Date.now());
       return !cursor;
     },
     ctx.fail,
+    ctx.recover,
   );
 }

@@ -68,5 +68,6 @@ export function overviewView(ctx: ViewContext): Cleanup {
       render(dash, list, Date.now());
     },
     ctx.fail,
+    ctx.recover,
   );
 }
