@@ -257,7 +257,8 @@ export function fixedOperations(request: RequestSchemaRef): Readonly<Record<stri
       parameters: [
         { name: 'status', in: 'query', schema: ref('JobStatus') },
         { name: 'blueprint', in: 'query', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+        { name: 'q', in: 'query', schema: { type: 'string' }, description: 'Part of the job id.' },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
         { name: 'cursor', in: 'query', schema: { type: 'string' }, description: '`next_cursor` of the previous page.' },
       ],
       responses: {
