@@ -40,6 +40,7 @@ export interface EngineConfig {
   webhookTimeoutMs: number;
   webhookAllowedHosts: readonly string[] | undefined;
   maxFanOut: number;
+  maxJobDataBytes: number;
 }
 
 export interface EngineLimits extends Partial<EngineConfig> {
@@ -82,6 +83,7 @@ export interface SwitchyardEngine extends Engine {
 const DEFAULTS = {
   maxTransitions: 1000,
   maxFanOut: 10_000,
+  maxJobDataBytes: 1024 * 1024,
   workerTtlMs: 60_000,
   workerPollTimeoutMs: 30_000,
   jobRetentionMs: 7 * 24 * 3_600_000,
@@ -160,7 +162,9 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       ...(e.expect_tasks.length ? { expect_tasks: e.expect_tasks } : {}),
       ...(e.enqueue.length ? { enqueue: e.enqueue } : {}),
       ...(e.withdraw.length ? { withdraw: e.withdraw } : {}),
-      ...(e.set_timers.length ? { set_timers: e.set_timers } : {}),
+      // A timer due at once is run by this process right after the commit (afterCommit); it is stored
+      // leased, so other processes fire it only if this one dies first (the outbox pattern).
+      ...(e.set_timers.length ? { set_timers: e.set_timers.map((t) => (t.due <= result.job.updated_at ? { ...t, due: t.due + settings.timerLeaseMs } : t)) } : {}),
       ...(e.clear_timers.length || extraClear.length ? { clear_timers: [...e.clear_timers, ...extraClear] } : {}),
       ...(e.history.length ? { history: e.history } : {}),
     };
@@ -173,10 +177,13 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     const job = result.job;
     if (!before) metrics.jobCreated(job.blueprint);
     for (const task of result.effects.enqueue) metrics.taskQueued(task.type);
+    const counted = new Set<string>();
     for (const event of result.effects.history) {
       if (event.event_type === 'task_result' || event.event_type === 'task_timeout') {
         const task = tasksBefore.find((t) => t.task_id === event.task_id);
-        if (task) metrics.taskCompleted(task.type, event.event_type === 'task_timeout' ? 'timeout' : String(event.status));
+        if (!task) continue;
+        counted.add(task.task_id);
+        metrics.taskCompleted(task.type, event.event_type === 'task_timeout' ? 'timeout' : String(event.status));
       }
     }
     if (isTerminalStatus(job.status) && (!before || !isTerminalStatus(before.status))) {
@@ -184,11 +191,11 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       logger.info({ job_id: job.id, status: job.status, ...(job.error ? { error: job.error } : {}) }, `job ${job.status}`);
     }
     for (const notice of commit.cancelled) {
+      if (counted.has(notice.task_id)) continue;
       metrics.taskCompleted(tasksBefore.find((t) => t.task_id === notice.task_id)?.type ?? 'unknown', 'cancelled');
     }
-    const now = clock.now();
     for (const timer of result.effects.set_timers) {
-      if (timer.due <= now) track(handleTimer(timer));
+      if (timer.due <= job.updated_at) track(handleTimer(timer));
       else scheduleWake(timer.due);
     }
   }
@@ -229,6 +236,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
         random,
         maxTransitions: settings.maxTransitions,
         maxFanOut: settings.maxFanOut,
+        maxJobDataBytes: settings.maxJobDataBytes,
         tasks,
       });
       if (!result.changed) {
@@ -260,6 +268,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       random,
       maxTransitions: settings.maxTransitions,
       maxFanOut: settings.maxFanOut,
+      maxJobDataBytes: settings.maxJobDataBytes,
       tasks: [],
     });
     const change = changeOf(null, result, extra.clear);

@@ -140,4 +140,20 @@ describe('engine: job webhooks', () => {
     expect(hook.received).toHaveLength(2);
     expect((await h.store.jobs.history(jobId)).filter((e) => e.event_type === 'webhook_delivery').map((e) => e.outcome)).toEqual(['retry', 'delivered']);
   });
+
+  it('sends a webhook once when a second engine sweeps the same store right after the job ended', async () => {
+    const hook = await receiver([]);
+    server = hook.server;
+    h = await startHarness(blueprints);
+    const other = createEngine({ store: h.store, blueprints, clock: h.clock, limits: { sweepIntervalMs: 3_600_000 } });
+    await other.start();
+    await h.engine.registerWorker({ worker_id: 'w1', supported_tasks: ['echo'] });
+    const { job_id } = await h.engine.createJob({ blueprint: 'single', initial_data: {}, client_id: 'c', webhook_url: hook.url });
+    const task = await h.engine.nextTask('w1', { timeoutMs: 0, signal: never });
+    await h.engine.submitResult({ job_id, task_id: task!.task_id, worker_id: 'w1', status: 'success' });
+    // The first engine's try is in flight while the other one sweeps.
+    await Promise.all([other.tick(), h.engine.idle()]);
+    await other.close();
+    expect(hook.received).toHaveLength(1);
+  });
 });
