@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileExpression, compileTemplate } from '../../src/blueprint/template.js';
 import type { CompiledRetry, CompiledState } from '../../src/blueprint/types.js';
-import { stateExpressions } from '../../src/http/console-api.js';
+import { stateExpressions, type StateDetailView } from '../../src/http/console-api.js';
+import { httpClient, startTestServer, type TestServer } from '../support/server.js';
 
 const retry: CompiledRetry = { maxAttempts: 3, backoffMs: 1000, maxBackoffMs: 60_000 };
 
@@ -49,5 +51,34 @@ describe('stateExpressions', () => {
   it('lists the result and error of an end state', () => {
     const state: CompiledState = { name: 'done', type: 'end', status: 'finished', result: compileTemplate('${ state_history }') };
     expect(stateExpressions(state)).toEqual([{ path: 'result', source: '${ state_history }' }]);
+  });
+});
+
+describe('GET /api/v1/blueprints/{name}/states', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ blueprintsDir: fileURLToPath(new URL('./blueprints', import.meta.url)) });
+  });
+  afterAll(() => server?.close());
+
+  it('answers each state with its YAML as written and its expressions', async () => {
+    const reply = await server.client.get<{ blueprint: string; start: string; states: StateDetailView[] }>('/api/v1/blueprints/console_loop/states');
+    expect(reply.status).toBe(200);
+    expect(reply.body.start).toBe('attempt');
+    const check = reply.body.states.find((s) => s.name === 'check')!;
+    expect(check).toMatchObject({ type: 'choice', expressions: [{ path: 'choices[0].when', source: '${ state_history.tries < 3 }' }] });
+    expect(check.yaml).toContain('otherwise: done');
+    expect(check.line).toBeGreaterThan(1);
+  });
+
+  it('answers 404 naming the blueprint that is not loaded', async () => {
+    const reply = await server.client.get<{ error: string; code: string }>('/api/v1/blueprints/nope/states');
+    expect(reply.status).toBe(404);
+    expect(reply.body.error).toContain('"nope"');
+  });
+
+  it('answers 401 without the client token', async () => {
+    const reply = await httpClient(server.url, {}).get('/api/v1/blueprints/console_loop/states');
+    expect(reply.status).toBe(401);
   });
 });
