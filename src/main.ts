@@ -61,11 +61,8 @@ async function loadOrThrow(dir: string): Promise<Map<string, CompiledBlueprint>>
 
 async function createStore(config: Config): Promise<Store> {
   if (config.redisUrl === undefined) return createMemoryStore();
-  // Imported only when asked for, so the memory store starts without touching ioredis.
-  const specifier = './storage/redis.js';
-  const redis = (await import(specifier)) as {
-    createRedisStore(options: { url: string; prefix: string }): Store;
-  };
+  // Imported only when asked for, so the memory store starts without loading ioredis.
+  const redis = await import('./storage/redis.js');
   return redis.createRedisStore({ url: config.redisUrl, prefix: config.redisPrefix });
 }
 

@@ -18,7 +18,7 @@ import { stateTypeTests } from './e2e/state-types.js';
 export type { SuiteOptions } from './e2e/harness.js';
 
 export function runEndToEndSuite(label: string, options: SuiteOptions = {}): void {
-  describe(`end to end (${label} store)`, () => {
+  describe.skipIf(options.skip !== undefined)(`end to end (${label} store)${options.skip ? `: skipped, ${options.skip}` : ''}`, () => {
     stateTypeTests(options);
     resultTests(options);
     dispatchTests(options);

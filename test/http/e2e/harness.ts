@@ -10,6 +10,8 @@ import { startTestServer, type TestServer, type TestServerOptions } from '../../
 export interface SuiteOptions {
   /** A fresh store per server; undefined = the memory store. */
   store?: () => Store | Promise<Store>;
+  /** A reason to skip the whole suite (e.g. redis-server is not installed). */
+  skip?: string;
 }
 
 /** Starts a server for the enclosing describe; call the returned function inside tests. */
