@@ -186,7 +186,8 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonObject>> = {
       name: { type: 'string' },
       version: { type: 'integer' },
       endpoint: { type: ['string', 'null'], description: 'POST path that creates a job; null for child-only blueprints.' },
-      description: { type: 'string' },
+      description: { type: ['string', 'null'] },
+      input: { type: ['object', 'null'], description: 'The JSON Schema of `initial_data`, if the blueprint declares one.' },
     },
     additionalProperties: true,
   },
@@ -394,7 +395,10 @@ export function fixedOperations(request: RequestSchemaRef): Readonly<Record<stri
         '200': jsonResponse('Alive.', {
           type: 'object',
           properties: {
-            status: { const: 'ttl_refreshed' },
+            status: {
+              type: 'string',
+              description: '`ttl_refreshed` after an empty body; after a JSON body, the worker’s own status (`idle`, `busy`) with its updated state.',
+            },
             worker_id: { type: 'string' },
             cancelled_tasks: { type: 'array', items: { type: 'string' } },
           },

@@ -4,7 +4,10 @@ import { buildOpenApi, routesOf, toOpenApiPath } from '../../src/http/openapi.js
 import { loadApiSchemas } from '../../src/http/schemas.js';
 import Router from '@koa/router';
 import { rmSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { loadBlueprintSources } from '../../src/blueprint/index.js';
+import { HttpWorker } from '../support/http-worker.js';
 import { startTestServer } from '../support/server.js';
 import { REFERENCE_ENDPOINTS, loadTestBlueprints, writeTestBlueprints } from './openapi-fixtures.js';
 
@@ -187,6 +190,67 @@ describe('GET /_public/openapi.json on the running server', () => {
       for (const [path, item] of Object.entries(doc.paths)) {
         for (const [method, operation] of Object.entries(item)) expect(operation.operationId, `${method} ${path}`).toBeTypeOf('string');
       }
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the running server’s replies', () => {
+  it('fit the response schemas the document gives for them', async () => {
+    const dir = writeTestBlueprints();
+    const server = await startTestServer({ blueprintsDir: dir });
+    try {
+      const doc = (await (await fetch(`${server.url}/_public/openapi.json`)).json()) as Doc;
+      const ajv = new Ajv2020({ strict: false, allErrors: true });
+      addFormats.default(ajv);
+      ajv.addSchema(doc, 'openapi');
+      const check = (method: string, path: string, status: number, body: unknown): void => {
+        const pointer = ['paths', path, method, 'responses', String(status), 'content', 'application/json', 'schema']
+          .map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1'))
+          .join('/');
+        const validate = ajv.compile({ $ref: `openapi#/${pointer}` });
+        expect(validate(body), `${method} ${path} ${status}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      };
+
+      const worker = new HttpWorker(server, 'doc-w1', ['image.resize']);
+      const registered = await worker.register();
+      check('post', '/_worker/workers/register', registered.status, registered.body);
+      const heartbeat = await worker.heartbeat({ load: 0.5 });
+      check('patch', '/_worker/workers/{worker_id}', heartbeat.status, heartbeat.body);
+      const created = await server.client.post('/api/v1/jobs/image_pipeline', { initial_data: { url: 'http://x/a.png' } });
+      check('post', '/api/v1/jobs/image_pipeline', created.status, created.body);
+      const invalid = await server.client.post('/api/v1/jobs/image_pipeline', { initial_data: {} });
+      check('post', '/api/v1/jobs/image_pipeline', invalid.status, invalid.body);
+      const jobId = (created.body as { job_id: string }).job_id;
+      const task = await worker.take();
+      check('get', '/_worker/workers/{worker_id}/tasks/next', 200, task);
+      const result = await worker.succeed(task);
+      check('post', '/_worker/tasks/result', result.status, result.body);
+      await server.waitForJob(jobId, (job) => job.status === 'waiting_for_human');
+      const decided = await server.client.post(`/_public/webhooks/approval/${jobId}`, { decision: 'approved' });
+      check('post', '/_public/webhooks/approval/{job_id}', decided.status, decided.body);
+      await server.waitForJob(jobId);
+      for (const [path, template] of [
+        [`/api/v1/jobs/${jobId}`, '/api/v1/jobs/{job_id}'],
+        [`/api/v1/jobs/${jobId}/history`, '/api/v1/jobs/{job_id}/history'],
+        ['/api/v1/jobs', '/api/v1/jobs'],
+        ['/api/v1/workers', '/api/v1/workers'],
+        ['/api/v1/dashboard', '/api/v1/dashboard'],
+        ['/api/v1/blueprints', '/api/v1/blueprints'],
+        ['/api/v1/blueprints/image_pipeline/states', '/api/v1/blueprints/{blueprint_name}/states'],
+        ['/api/v1/jobs/nope', '/api/v1/jobs/{job_id}'],
+        ['/_public/status', '/_public/status'],
+      ] as const) {
+        const reply = await server.client.get(path);
+        check('get', template, reply.status, reply.body);
+      }
+      const second = await server.createJob('image_pipeline', { url: 'http://x/b.png' });
+      const cancelled = await server.client.post(`/api/v1/jobs/${second}/cancel`);
+      check('post', '/api/v1/jobs/{job_id}/cancel', cancelled.status, cancelled.body);
+      const again = await server.client.post(`/api/v1/jobs/${second}/cancel`);
+      check('post', '/api/v1/jobs/{job_id}/cancel', again.status, again.body);
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
