@@ -19,6 +19,8 @@ export interface BlueprintSummary {
   endpoint: string | null;
   api_version?: string | null;
   description?: string | null;
+  /** The JSON Schema that initial_data must match, if the blueprint has one. */
+  input?: Record<string, unknown> | null;
   [extra: string]: unknown;
 }
 

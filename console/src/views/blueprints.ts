@@ -2,6 +2,7 @@
 import { ApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { GraphView } from '../graph.js';
+import { jsonBlock } from '../json-view.js';
 import type { BlueprintStates, BlueprintSummary, StateDetail } from '../types.js';
 import type { Cleanup, ViewContext } from '../view.js';
 import { statePanel } from './state-panel.js';
@@ -113,5 +114,8 @@ function startForm(ctx: ViewContext, b: BlueprintSummary): HTMLElement | null {
         message.textContent = error instanceof Error ? error.message : String(error);
       });
   });
+  if (b.input && typeof b.input === 'object') {
+    return h('div', {}, form, jsonBlock('input schema (initial_data must match it)', b.input));
+  }
   return form;
 }

@@ -4,6 +4,7 @@
  * of its states with durations, and its data as collapsible JSON. Polls the job every 750 ms while it
  * runs, and its history whenever the job changed.
  */
+import { ApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formatDuration, formatTime } from '../format.js';
 import { GraphView } from '../graph.js';
@@ -19,10 +20,18 @@ import { statusBadge } from './status.js';
 
 /** Under a second, so the page is never more than a second behind the job (a poll plus its answer). */
 const POLL_MS = 750;
+const NO_GRAPH = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 40"><text x="10" y="25">This blueprint is no longer loaded, so its graph cannot be drawn.</text></svg>';
 
 export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
   let job = await ctx.api.job(id);
-  const [svg, states] = await Promise.all([ctx.api.graphSvg(job.blueprint_name), loadStates(ctx, job.blueprint_name)]);
+  // A job outlives its blueprint being unloaded: then it is shown without a graph.
+  const [svg, states] = await Promise.all([
+    ctx.api.graphSvg(job.blueprint_name).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 404) return NO_GRAPH;
+      throw error;
+    }),
+    loadStates(ctx, job.blueprint_name),
+  ]);
   let history: HistoryEventView[] = [];
   let selected: string | null = null;
   let busy = false;
