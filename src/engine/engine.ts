@@ -130,6 +130,8 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
   let sweepAgain = false;
   /** When this process last refreshed each worker, so results do not cost a store call each. */
   const lastTouch = new Map<string, number>();
+  /** The tail of the queue of work on each job in this process (see `serialised`). */
+  const jobQueues = new Map<string, Promise<void>>();
 
   // ---------- helpers ----------
 
@@ -218,41 +220,65 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
   }
 
   /**
-   * Applies one event to one job with compare-and-set, reloading and re-applying on a conflict.
-   * `preloaded` saves the first load when the caller has the job already.
+   * Runs `work` for one job after the work queued before it for that job in this process. Events for
+   * one job are applied one at a time per process, so concurrent results do not fight over the same
+   * version here; the compare-and-set in the store still settles races between processes.
    */
-  async function applyEvent(
+  function serialised<T>(jobId: string, work: () => Promise<T>): Promise<T> {
+    const before = jobQueues.get(jobId) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    jobQueues.set(jobId, settled);
+    void settled.then(() => {
+      if (jobQueues.get(jobId) === settled) jobQueues.delete(jobId);
+    });
+    return run;
+  }
+
+  /**
+   * Applies one event to one job with compare-and-set, reloading and re-applying on a conflict (after
+   * a short random pause that grows with each conflict, so processes that collide spread out).
+   * `onMissing` is thrown for an unknown job (default: 404).
+   */
+  function applyEvent(
     jobId: string,
     event: JobEvent,
-    opts: { preloaded?: LoadedJob; clientId?: string; extraClear?: string[] } = {},
+    opts: { clientId?: string; extraClear?: string[]; onMissing?: () => Error } = {},
   ): Promise<{ result: TransitionResult; notified: boolean }> {
-    let loaded = opts.preloaded;
-    for (let attempt = 0; attempt < MAX_COMMIT_TRIES; attempt++) {
-      if (!loaded) loaded = await loadFor(jobId, opts.clientId);
-      const { job, tasks } = loaded;
-      const result = await transition(blueprintOf(job), job, event, {
-        now: clock.now(),
-        newId,
-        random,
-        maxTransitions: settings.maxTransitions,
-        maxFanOut: settings.maxFanOut,
-        maxJobDataBytes: settings.maxJobDataBytes,
-        tasks,
-      });
-      if (!result.changed) {
-        const clear = [...result.effects.clear_timers, ...(opts.extraClear ?? [])];
-        if (clear.length) await store.timers.clear(clear);
-        return { result, notified: false };
+    return serialised(jobId, async () => {
+      for (let attempt = 0; attempt < MAX_COMMIT_TRIES; attempt++) {
+        const loaded = await store.jobs.load(jobId);
+        if (!loaded || (opts.clientId !== undefined && loaded.job.client_id !== opts.clientId)) {
+          throw opts.onMissing?.() ?? new NotFoundError(`job ${jobId} not found`);
+        }
+        const { job, tasks } = loaded;
+        const result = await transition(blueprintOf(job), job, event, {
+          now: clock.now(),
+          newId,
+          random,
+          maxTransitions: settings.maxTransitions,
+          maxFanOut: settings.maxFanOut,
+          maxJobDataBytes: settings.maxJobDataBytes,
+          tasks,
+        });
+        if (!result.changed) {
+          const clear = [...result.effects.clear_timers, ...(opts.extraClear ?? [])];
+          if (clear.length) await store.timers.clear(clear);
+          return { result, notified: false };
+        }
+        const commit = await store.jobs.commit(changeOf(job, result, opts.extraClear));
+        if (commit.ok) {
+          afterCommit(job, result, commit, tasks);
+          const notified = await tellWorkers(commit);
+          return { result, notified };
+        }
+        await pause(random() * Math.min(100, 2 ** attempt));
       }
-      const commit = await store.jobs.commit(changeOf(job, result, opts.extraClear));
-      if (commit.ok) {
-        afterCommit(job, result, commit, tasks);
-        const notified = await tellWorkers(commit);
-        return { result, notified };
-      }
-      loaded = undefined;
-    }
-    throw new SwitchyardError('CONTENTION', 503, `job ${jobId} changed ${MAX_COMMIT_TRIES} times while an update was applied; try again`);
+      throw new SwitchyardError('CONTENTION', 503, `job ${jobId} changed ${MAX_COMMIT_TRIES} times while an update was applied; try again`);
+    });
   }
 
   // ---------- jobs ----------
@@ -623,8 +649,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     },
 
     async cancelJob(jobId, clientId) {
-      const loaded = await loadFor(jobId, clientId);
-      const { notified } = await applyEvent(jobId, { type: 'cancel' }, { preloaded: loaded, ...(clientId !== undefined ? { clientId } : {}) });
+      const { notified } = await applyEvent(jobId, { type: 'cancel' }, clientId !== undefined ? { clientId } : {});
       return { notified_worker: notified };
     },
 
@@ -671,10 +696,6 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     nextTask,
 
     async submitResult(input: TaskResultInput): Promise<ResultReply> {
-      const loaded = await store.jobs.load(input.job_id);
-      if (!loaded) {
-        throw new ConflictError(`task ${input.task_id} takes no result: job ${input.job_id} does not exist (or has expired)`, undefined, 'TASK_NOT_CURRENT');
-      }
       const { result } = await applyEvent(
         input.job_id,
         {
@@ -685,7 +706,10 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
           data: input.data && typeof input.data === 'object' && !Array.isArray(input.data) ? (JSON.parse(JSON.stringify(input.data)) as JsonObject) : null,
           error: input.error ?? null,
         },
-        { preloaded: loaded },
+        {
+          onMissing: () =>
+            new ConflictError(`task ${input.task_id} takes no result: job ${input.job_id} does not exist (or has expired)`, undefined, 'TASK_NOT_CURRENT'),
+        },
       );
       // A result is a sign of life; refresh the worker at most every quarter TTL to save store calls.
       const now = clock.now();
@@ -723,6 +747,10 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     },
   };
   return engine;
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -377,6 +377,20 @@ describe('engine: parallel, children, approvals, cancel', () => {
     expect(job.result).toEqual(items.map((i) => i * i));
   });
 
+  it('keeps all of 200 branch results posted at once', async () => {
+    h = await startHarness(blueprints);
+    const items = Array.from({ length: 200 }, (_, i) => i);
+    await register('w', ['square']);
+    const { job_id } = await create('fan', { items });
+    const tasks = [];
+    for (const _ of items) tasks.push((await poll('w'))!);
+    const started = Date.now();
+    await Promise.all(tasks.map((t) => h.engine.submitResult({ job_id, task_id: t.task_id, worker_id: 'w', status: 'success', data: { n: Number(t.params.n) } })));
+    const job = await h.engine.getJob(job_id);
+    expect(job.result).toEqual(items);
+    console.log(`200 concurrent branch results applied in ${Date.now() - started} ms`);
+  });
+
   it('runs a child job and resumes the parent when it finishes', async () => {
     h = await startHarness(blueprints);
     await register('w1', ['echo']);
