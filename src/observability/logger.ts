@@ -45,15 +45,16 @@ export interface LoggerOptions {
   level: LogLevel;
   /** Human-readable colour output; default: when stdout is a terminal. */
   pretty?: boolean;
-  /** Where lines go; default stdout. Tests pass a stream to read the lines back. */
+  /** Where lines go (pretty or not); default stdout. Tests pass a stream to read the lines back. */
   destination?: DestinationStream;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   const prettyOutput = options.pretty ?? process.stdout.isTTY === true;
-  const destination =
-    options.destination ??
-    (prettyOutput ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) : undefined);
+  // pino-pretty runs in this thread (not a transport worker), so lines appear in order with other output.
+  const destination = prettyOutput
+    ? pretty({ destination: options.destination ?? 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
+    : options.destination;
   const config = {
     level: options.level,
     // pid and hostname tell apart the processes that share one Redis.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, REDACTED, withIds, type LogLevel } from '../../src/observability/logger.js';
 
 /** A logger whose lines are collected as parsed JSON objects. */
-function capture(level: LogLevel = 'info'): { lines: Record<string, unknown>[]; raw: string[]; logger: ReturnType<typeof createLogger> } {
+function capture(level: LogLevel = 'info', pretty = false): { lines: Record<string, unknown>[]; raw: string[]; logger: ReturnType<typeof createLogger> } {
   const raw: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -11,7 +11,7 @@ function capture(level: LogLevel = 'info'): { lines: Record<string, unknown>[]; 
       done();
     },
   });
-  const logger = createLogger({ level, pretty: false, destination });
+  const logger = createLogger({ level, pretty, destination });
   return {
     raw,
     logger,
@@ -59,6 +59,19 @@ describe('createLogger', () => {
     const out = capture();
     out.logger.child({ token: 'bound-secret' }).info('hello');
     expect(out.raw.join('\n')).not.toContain('bound-secret');
+  });
+});
+
+describe('the pretty form', () => {
+  it('writes a human line with the message and the ids, not JSON, and still censors tokens', async () => {
+    const out = capture('info', true);
+    withIds(out.logger, { job_id: 'job-42' }).info({ token: 'pretty-secret' }, 'job finished');
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = out.raw.join('\n');
+    expect(text).toContain('job finished');
+    expect(text).toContain('job-42');
+    expect(text).not.toContain('pretty-secret');
+    expect(() => JSON.parse(out.raw[0] ?? '')).toThrow();
   });
 });
 
