@@ -11,8 +11,8 @@ import { durationMs } from './duration.js';
 import { buildGraph } from './graph.js';
 import { createInputValidator } from './input-schema.js';
 import type { ParsedFile } from './parse.js';
+import { branchName } from './raw-state.js';
 import { compileExpression, compileTemplate } from './template.js';
-import { branchName } from './validate-graph.js';
 import type {
   CompiledBlueprint,
   CompiledRetry,

@@ -2,7 +2,7 @@
  * The transitions of one state as graph edges, read defensively from the raw value: the graph check
  * runs even when the schema found problems, so that all problems are reported at once.
  */
-import { suggest } from './diagnostics.js';
+import { asObject, field } from './raw-state.js';
 import type { PathSegment } from './parse.js';
 import type { GraphEdge } from './types.js';
 
@@ -11,24 +11,6 @@ export interface RawEdge {
   /** Path of the target inside the state, e.g. ['transitions', 'success']. */
   readonly path: readonly PathSegment[];
   readonly edge: GraphEdge;
-}
-
-type Obj = Record<string, unknown>;
-
-export function asObject(value: unknown): Obj | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : undefined;
-}
-
-/**
- * `state[name]`, or the value of a misspelt key that was evidently meant to be `name` (the schema
- * reports the misspelling; reading it here keeps one typo from also making states unreachable).
- */
-export function field(state: Obj, name: string): { key: string; value: unknown } | undefined {
-  if (Object.hasOwn(state, name)) return { key: name, value: state[name] };
-  for (const key of Object.keys(state)) {
-    if (suggest(key, [name]) === name) return { key, value: state[key] };
-  }
-  return undefined;
 }
 
 const TRANSITION_KIND = { task: 'status', approval: 'decision', blueprint: 'child' } as const;

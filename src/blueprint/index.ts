@@ -7,3 +7,4 @@ export { parseDuration } from './duration.js';
 export { toDot } from './dot.js';
 export { toSvg } from './svg.js';
 export type * from './types.js';
+export { STATE_TYPES } from './types.js';

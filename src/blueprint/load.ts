@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { compileBlueprint } from './compile.js';
 import { formatPath, sortDiagnostics } from './diagnostics.js';
-import { asObject } from './edges.js';
+import { asObject } from './raw-state.js';
 import { checkInputSchema } from './input-schema.js';
 import { parseBlueprintText } from './parse.js';
 import type { ParsedFile } from './parse.js';

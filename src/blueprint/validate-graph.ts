@@ -7,7 +7,8 @@
  */
 import { alg, Graph } from '@dagrejs/graphlib';
 import { didYouMean, formatPath, suggest } from './diagnostics.js';
-import { asObject, edgesOf, field } from './edges.js';
+import { edgesOf } from './edges.js';
+import { asObject, branchName, field } from './raw-state.js';
 import type { ParsedFile, PathSegment } from './parse.js';
 import type { Diagnostic } from './types.js';
 
@@ -148,12 +149,6 @@ function checkBranchNames(branches: unknown, path: PathSegment[], report: Report
     if (seen.has(name)) report([...path, i], 'value', `branch name "${name}" is used twice in this state`);
     seen.add(name);
   });
-}
-
-/** A branch's name: its `name`, else `branch_<position>` (1-based). */
-export function branchName(branch: unknown, index: number): string {
-  const name = asObject(branch)?.name;
-  return typeof name === 'string' ? name : `branch_${index + 1}`;
 }
 
 /** Every node from which one of `targets` can be reached (the targets included). */

@@ -152,7 +152,7 @@ function toPath(pointer: string, root: unknown): PathSegment[] {
   return out;
 }
 
-export function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   let node = root;
   for (const s of path) {
     if (node === null || typeof node !== 'object') return undefined;
