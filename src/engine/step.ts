@@ -26,6 +26,7 @@ import type {
   WebhookDelivery,
 } from '../storage/types.js';
 import { retryDelayMs } from './backoff.js';
+import { JOB_DATA_LIMIT, jobDataProblem } from './job-data-limit.js';
 import type { Effects, TransitionContext, WebhookBody } from './transition-types.js';
 
 /** Error codes the engine itself gives (besides the workers' TRANSIENT/PERMANENT/INVALID_INPUT). */
@@ -152,6 +153,11 @@ export class Step {
           ENGINE_ERROR_CODES.maxTransitions,
           `the job made more than ${this.ctx.maxTransitions} state entries (MAX_TRANSITIONS); it stopped before entering "${next}" from "${from}" — is there a loop without an exit?`,
         );
+        return;
+      }
+      const tooBig = jobDataProblem(this.job, this.ctx.maxJobDataBytes);
+      if (tooBig) {
+        this.fail(JOB_DATA_LIMIT, `${tooBig}, before entering "${next}"`);
         return;
       }
       const state = this.state(next);
@@ -538,6 +544,12 @@ export class Step {
       attempts: 0,
     };
     this.timer('webhook', `${this.job.id}:webhook:${event}`, this.now, null, delivery);
+  }
+
+  /** Fails a job still going whose data passed MAX_JOB_DATA (job-data-limit.ts). */
+  checkJobData(): void {
+    const problem = this.ended ? undefined : jobDataProblem(this.job, this.ctx.maxJobDataBytes);
+    if (problem) this.fail(JOB_DATA_LIMIT, problem);
   }
 
   setStatus(status: JobStatus): void {

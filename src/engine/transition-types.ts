@@ -17,6 +17,8 @@ export interface TransitionContext {
   readonly maxTransitions: number;
   /** Branches one `for_each` may start (MAX_FAN_OUT); no limit when absent. */
   readonly maxFanOut?: number;
+  /** Bytes of data one job may keep (MAX_JOB_DATA, job-data-limit.ts); no limit when absent. */
+  readonly maxJobDataBytes?: number;
   /** The job's live tasks, as loaded with it. */
   readonly tasks: readonly TaskRecord[];
 }

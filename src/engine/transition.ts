@@ -89,6 +89,7 @@ export async function transition(
 }
 
 function done(step: Step, reply?: ResultReply): TransitionResult {
+  step.checkJobData();
   return { job: step.job, effects: step.effects, changed: true, ...(reply ? { reply } : {}) };
 }
 
