@@ -52,7 +52,8 @@ describe('GET /_public/metrics on the running server', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-metrics-'));
     writeFileSync(join(dir, 'metered.yaml'), BLUEPRINT);
-    server = await startTestServer({ blueprintsDir: dir });
+    // Polls wait up to 10 s, so a slow machine cannot time one out before the test answers it.
+    server = await startTestServer({ blueprintsDir: dir, env: { WORKER_POLL_TIMEOUT: '10s' } });
   });
 
   afterAll(async () => {
