@@ -666,7 +666,6 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       const now = clock.now();
       await store.workers.register(workerRecordOf(registration, now, settings.workerTtlMs));
       lastTouch.set(registration.worker_id, now);
-      for (const type of registration.supported_tasks) waiters.wakeOne(type);
     },
 
     async heartbeat(workerId, update) {
