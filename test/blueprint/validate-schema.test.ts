@@ -30,7 +30,15 @@ describe('validateSchema', () => {
 
   it('rejects a duration that is not a number or <number><unit>', async () => {
     expect(await diagnosticsOf('bad-duration')).toEqual([
-      `${F}/bad-duration.yaml:7:14 states.a.timeout: "5 minutes" is not a duration: write a number of seconds or a string such as 500ms, 30s, 5m, 2h, 1d, 1h30m`,
+      `${F}/bad-duration.yaml:7:14 states.a.timeout: "5 minutes" is not a duration greater than zero: write a number of seconds or a string such as 500ms, 30s, 5m, 2h, 1d, 1h30m`,
+    ]);
+  });
+
+  it('rejects a zero timeout, written as a number or as a string', () => {
+    const text = 'name: t\nstart: a\nstates:\n  a:\n    type: approval\n    timeout: 0s\n    transitions: { approved: b, timeout: b }\n  b:\n    type: wait\n    duration: 0\n    next: c\n  c:\n    type: task\n    task: x\n    timeout: 0\n    transitions: { success: d }\n  d:\n    type: end\n';
+    expect(diagnosticsOfTexts({ 't.yaml': text })).toEqual([
+      't.yaml:6:14 states.a.timeout: "0s" is not a duration greater than zero: write a number of seconds or a string such as 500ms, 30s, 5m, 2h, 1d, 1h30m',
+      't.yaml:15:14 states.c.timeout: must be > 0, not 0',
     ]);
   });
 
