@@ -4,7 +4,8 @@
  */
 import type { CompiledBlueprint } from '../../src/blueprint/types.js';
 import { createEngine, type EngineLimits, type SwitchyardEngine } from '../../src/engine/engine.js';
-import type { WorkerNotifier } from '../../src/engine/ports.js';
+import type { EngineMetrics, WorkerNotifier } from '../../src/engine/ports.js';
+import { noopMetrics } from '../../src/engine/ports.js';
 import type { Store } from '../../src/storage/contracts.js';
 import { createMemoryStore } from '../../src/storage/memory.js';
 import { fakeClock, sequentialIds } from './fixtures.js';
@@ -53,7 +54,7 @@ export interface Harness {
 
 export async function startHarness(
   blueprints: ReadonlyMap<string, CompiledBlueprint>,
-  options: { limits?: EngineLimits; notifyWorker?: WorkerNotifier; fetch?: typeof fetch } = {},
+  options: { limits?: EngineLimits; notifyWorker?: WorkerNotifier; fetch?: typeof fetch; metrics?: EngineMetrics } = {},
 ): Promise<Harness> {
   const clock = fakeClock();
   const { store, calls } = countingStore(createMemoryStore({ clock }));
@@ -67,6 +68,7 @@ export async function startHarness(
     limits: { sweepIntervalMs: 3_600_000, workerTtlMs: 60_000, ...options.limits },
     ...(options.notifyWorker ? { notifyWorker: options.notifyWorker } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   await engine.start();
   await engine.idle();
@@ -87,3 +89,31 @@ export async function startHarness(
 }
 
 export const never = new AbortController().signal;
+
+/** Metrics that remember the running sum of waiting polls and every call by name. */
+export function recordingMetrics(): EngineMetrics & { waiting: number; calls: string[] } {
+  const recorder = {
+    ...noopMetrics,
+    waiting: 0,
+    calls: [] as string[],
+    pollWaiting(delta: number) {
+      recorder.waiting += delta;
+    },
+    jobCreated(blueprint: string) {
+      recorder.calls.push(`jobCreated ${blueprint}`);
+    },
+    jobEnded(blueprint: string, status: string) {
+      recorder.calls.push(`jobEnded ${blueprint} ${status}`);
+    },
+    taskQueued(type: string) {
+      recorder.calls.push(`taskQueued ${type}`);
+    },
+    taskLeased(type: string) {
+      recorder.calls.push(`taskLeased ${type}`);
+    },
+    taskCompleted(type: string, outcome: string) {
+      recorder.calls.push(`taskCompleted ${type} ${outcome}`);
+    },
+  };
+  return recorder;
+}

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileAll } from './fixtures.js';
-import { never, startHarness, type Harness } from './engine-harness.js';
+import { never, recordingMetrics, startHarness, type Harness } from './engine-harness.js';
 
 const blueprints = compileAll(
   `
@@ -265,6 +265,19 @@ describe('engine: long-poll', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('leaves no waiting poll behind once polls are aborted or time out', async () => {
+    const metrics = recordingMetrics();
+    h = await startHarness(blueprints, { metrics });
+    await register('w1', ['echo']);
+    const controllers = Array.from({ length: 50 }, () => new AbortController());
+    const polls = controllers.map((c) => h.engine.nextTask('w1', { timeoutMs: 60_000, signal: c.signal }));
+    expect(await poll('w1', 30)).toBeNull();
+    expect(metrics.waiting).toBe(50);
+    for (const c of controllers) c.abort();
+    expect(await Promise.all(polls)).toEqual(Array.from({ length: 50 }, () => null));
+    expect(metrics.waiting).toBe(0);
+  });
+
   it('answers 404 to a poll of an unregistered worker', async () => {
     h = await startHarness(blueprints);
     await expect(poll('ghost')).rejects.toMatchObject({ status: 404 });
@@ -296,6 +309,28 @@ describe('engine: dispatch', () => {
     expect(await poll('cpu')).toBeNull();
     expect(await poll('small')).toBeNull();
     expect(await poll('avtomatika')).not.toBeNull();
+  });
+});
+
+describe('engine: workers', () => {
+  it('matches requires against resources a heartbeat updated', async () => {
+    h = await startHarness(blueprints);
+    await register('w1', ['render']);
+    await create('gpu_job');
+    expect(await poll('w1')).toBeNull();
+    const { worker } = await h.engine.heartbeat('w1', { resources: { gpu: { model: 'A100 80GB', vram_gb: 80 } }, models: ['whisper-large'] });
+    expect(worker?.resources).toEqual({ gpu: { model: 'A100 80GB', vram_gb: 80 } });
+    expect(await poll('w1')).not.toBeNull();
+  });
+
+  it('reports job and task work to the metrics', async () => {
+    const metrics = recordingMetrics();
+    h = await startHarness(blueprints, { metrics });
+    await register('w1', ['echo']);
+    const { job_id } = await create('single', { text: 'a' });
+    const task = await poll('w1');
+    await h.engine.submitResult({ job_id, task_id: task!.task_id, worker_id: 'w1', status: 'success' });
+    expect(metrics.calls).toEqual(['jobCreated single', 'taskQueued echo', 'taskLeased echo', 'taskCompleted echo success', 'jobEnded single finished']);
   });
 });
 

@@ -92,6 +92,14 @@ describe('transition: task state', () => {
     expect(sim.job.error).toMatchObject({ message: 'needs review', state: 'review' });
   });
 
+  it('cancels the job when the worker answers cancelled and the state does not map it', async () => {
+    const sim = new PureSim(pipeline);
+    await sim.start();
+    const r = await sim.complete({ status: 'cancelled' });
+    expect(r.reply).toBe('result_accepted_cancelled');
+    expect(sim.job.status).toBe('cancelled');
+  });
+
   it('fails the job naming a status that its transitions do not map', async () => {
     const sim = new PureSim(pipeline);
     await sim.start();
