@@ -2,6 +2,7 @@
 import { ApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import { GraphView } from '../graph.js';
+import { skeleton } from '../input-skeleton.js';
 import { jsonBlock } from '../json-view.js';
 import type { BlueprintStates, BlueprintSummary, StateDetail } from '../types.js';
 import type { Cleanup, ViewContext } from '../view.js';
@@ -82,7 +83,7 @@ function startForm(ctx: ViewContext, b: BlueprintSummary): HTMLElement | null {
   const endpoint = endpointOf(b);
   if (!endpoint || !b.endpoint) return null;
   const input = h('textarea', { name: 'initial_data', rows: 3, spellcheck: false, 'aria-label': 'initial_data' });
-  input.value = '{}';
+  input.value = JSON.stringify(skeleton(b.input), null, 1).replace(/\n\s*/g, ' ');
   const message = h('span', { class: 'form-message' });
   const form = h(
     'form',
@@ -119,3 +120,4 @@ function startForm(ctx: ViewContext, b: BlueprintSummary): HTMLElement | null {
   }
   return form;
 }
+

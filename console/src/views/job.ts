@@ -122,7 +122,8 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
       ['Running for', formatDuration((job.finished_at ? Date.parse(job.finished_at) : now) - Date.parse(job.created_at))],
     ];
     if (task) {
-      rows.push(['Current task', h('span', { 'data-current-task': task.task_id }, `${task.type} (${task.task_id})`)]);
+      // A parallel state has many tasks out; the job view names one of them.
+      rows.push([job.parallel ? 'One of its tasks' : 'Current task', h('span', { 'data-current-task': task.task_id }, `${task.type} (${task.task_id})`)]);
       rows.push(['Worker', h('span', { 'data-worker': task.worker_id ?? '' }, task.worker_id ?? 'not taken yet')]);
       rows.push(['Attempt', String(task.attempt)]);
       if (task.deadline) rows.push(['Deadline', formatTime(task.deadline)]);
