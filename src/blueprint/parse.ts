@@ -34,7 +34,8 @@ const EXPRESSION_HINT =
 export function parseBlueprintText(text: string, file: string): ParsedFile {
   const lineCounter = new LineCounter();
   // Duplicate keys are found below, so that the message can name the key and its first line.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
+  // `merge`: `<<: *anchor` merge keys, which authors of YAML pipelines expect (GitLab CI, Compose).
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true, merge: true });
   const lines = text.split(/\r?\n/);
   const at = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
@@ -125,7 +126,8 @@ function findDuplicateKeys(
     const first = new Map<string, Position>();
     for (const pair of node.items) {
       const key = keyOf(pair);
-      if (key !== undefined && isScalar(pair.key) && pair.key.range) {
+      // Several `<<` merge keys in one mapping are allowed.
+      if (key !== undefined && key !== '<<' && isScalar(pair.key) && pair.key.range) {
         const pos = at(pair.key.range[0]);
         const earlier = first.get(key);
         if (earlier) {

@@ -46,6 +46,31 @@ describe('compile', () => {
     expect(pay.spec.retry).toEqual({ maxAttempts: 7, backoffMs: 250, maxBackoffMs: 5_400_000 });
   });
 
+  it('shares settings through an x- key, a YAML anchor and `<<` merge keys', () => {
+    const text = `name: m
+x-task: &task
+  type: task
+  retry: { max_attempts: 5 }
+  priority: 3
+start: a
+states:
+  a:
+    <<: *task
+    task: echo
+    transitions: { success: b }
+  b:
+    <<: *task
+    task: sleep
+    priority: 7
+    transitions: { success: c }
+  c:
+    type: end
+`;
+    const b = compile(text);
+    expect(b.states.get('a')).toMatchObject({ type: 'task', spec: { task: 'echo', priority: 3, retry: { maxAttempts: 5 } } });
+    expect(b.states.get('b')).toMatchObject({ type: 'task', spec: { task: 'sleep', priority: 7, retry: { maxAttempts: 5 } } });
+  });
+
   it('makes api null for `api: false`', () => {
     expect(compile(TASK.replace('start: pay', 'api: false\nstart: pay')).api).toBeNull();
   });
