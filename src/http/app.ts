@@ -11,7 +11,7 @@ import type { Engine } from '../engine/api.js';
 import { SwitchyardError } from '../errors.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { toDot, toSvg } from '../blueprint/index.js';
-import { createAuthenticator } from './auth.js';
+import { createAuthenticator, requireClient, requireWorker } from './auth.js';
 import { createConsoleApiRouter } from './console-api.js';
 import { createConsoleRouter } from './console.js';
 import { docsRoutes } from './docs.js';
@@ -107,7 +107,9 @@ export function createApp(options: CreateAppOptions): SwitchyardApp {
   koa.use(bodyMiddleware(config.maxBodyBytes));
   for (const router of routers) koa.use(router.routes());
   const createPaths = [...engine.blueprints.values()].map(createPath).filter((path): path is string => path !== null);
-  koa.use(async (ctx: AppContext) => {
+  const clientAuth = requireClient(auth);
+  const workerAuth = requireWorker(auth);
+  const unmatched = async (ctx: AppContext): Promise<void> => {
     // A POST under /api is always meant to create a job: say which endpoints exist.
     if (ctx.method === 'POST' && ctx.path.startsWith('/api/')) {
       throw new SwitchyardError('ENDPOINT_NOT_FOUND', 404, `no blueprint serves POST ${ctx.path}; GET /api/v1/blueprints lists the endpoints`, {
@@ -120,6 +122,13 @@ export function createApp(options: CreateAppOptions): SwitchyardApp {
     }
     if (allowed.size > 0) throw new MethodNotAllowedError(ctx.method, ctx.path, [...allowed].sort());
     throw routeNotFound(ctx.method, ctx.path);
+  };
+  // Under /api and /_worker even a path that does not exist asks for the token first, so a caller
+  // without one learns nothing about which routes exist.
+  koa.use(async (ctx: AppContext) => {
+    if (ctx.path === '/api' || ctx.path.startsWith('/api/')) return clientAuth(ctx, () => unmatched(ctx));
+    if (ctx.path === '/_worker' || ctx.path.startsWith('/_worker/')) return workerAuth(ctx, () => unmatched(ctx));
+    return unmatched(ctx);
   });
 
   return Object.assign(koa, {

@@ -105,6 +105,15 @@ describe('routing', () => {
     expect(await response.json()).toMatchObject({ code: 'ENDPOINT_NOT_FOUND', details: { endpoints: ['/api/v1/jobs/hello'] } });
   });
 
+  it('asks for the token before saying that a path under /api or /_worker does not exist', async () => {
+    const { url } = await start();
+    expect((await fetch(`${url}/api/v2/secret`)).status).toBe(401);
+    expect((await fetch(`${url}/_worker/secret`, { method: 'DELETE' })).status).toBe(401);
+    expect((await fetch(`${url}/api/v2/secret`, { headers: { 'x-client-token': CLIENT } })).status).toBe(404);
+    expect((await fetch(`${url}/_worker/secret`, { method: 'DELETE', headers: { 'x-worker-token': WORKER } })).status).toBe(404);
+    expect((await fetch(`${url}/api/v1/dashboard`, { method: 'DELETE', headers: { 'x-client-token': CLIENT } })).status).toBe(405);
+  });
+
   it('hides the debug flush unless ENABLE_DEBUG_ENDPOINTS is true', async () => {
     const { url } = await start({ flush: async () => undefined });
     expect((await fetch(`${url}/_public/debug/flush_db`, { method: 'POST' })).status).toBe(404);
