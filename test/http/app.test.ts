@@ -319,6 +319,20 @@ describe('worker routes', () => {
     expect(await ping.json()).toEqual({ status: 'ttl_refreshed', cancelled_tasks: [] });
   });
 
+  it('answers 400 for a heartbeat body whose worker_id differs from the path', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/_worker/workers/w1`, json({ 'x-worker-token': WORKER }, { worker_id: 'w2' }, 'PATCH'));
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toContain('w2');
+  });
+
+  it('answers 404 to a JSON heartbeat of an unknown worker without supported_tasks', async () => {
+    const { url, engine } = await start({ heartbeat: async () => ({ worker: null, cancelled_tasks: [] }) });
+    const response = await fetch(`${url}/_worker/workers/w1`, json({ 'x-worker-token': WORKER }, { load: 0.2 }, 'PATCH'));
+    expect(response.status).toBe(404);
+    expect(engine.calls.map((call) => call.method)).not.toContain('registerWorker');
+  });
+
   it('rejects a poll timeout above 60 seconds', async () => {
     const { url } = await start();
     const response = await fetch(`${url}/_worker/workers/w1/tasks/next?timeout=61`, { headers: { 'x-worker-token': WORKER } });
