@@ -384,7 +384,19 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       now: clock.now(),
     });
     const commit = await createJobRecord(job, compiled, { clear: [timer.id] });
-    if (!commit.ok) await store.timers.clear([timer.id]); // created already by another process
+    if (!commit.ok) {
+      await store.timers.clear([timer.id]); // created already by another process
+      return;
+    }
+    // The parent may have ended between the check above and the child's creation, in which case its
+    // cancel found no child to cancel: look again, and cancel the orphan.
+    const after = await store.jobs.load(timer.job_id);
+    const still = after?.job.active;
+    if (!after || still?.kind !== 'child' || still.child_id !== childId) {
+      await applyEvent(childId, { type: 'cancel' }).catch((error: unknown) => {
+        if (!(error instanceof SwitchyardError) || error.status !== 409) throw error;
+      });
+    }
   }
 
   async function deliverWebhook(timer: TimerRecord): Promise<void> {

@@ -450,6 +450,17 @@ describe('engine: parallel, children, approvals, cancel', () => {
     expect((await h.engine.dashboard()).queues).toEqual({});
   });
 
+  it('leaves no child running when the parent is cancelled while the child starts', async () => {
+    h = await startHarness(blueprints);
+    const { job_id } = await create('parent', { text: 'x' });
+    await h.engine.cancelJob(job_id);
+    await h.engine.idle();
+    const childId = (await h.engine.getJob(job_id)).child_job_ids[0]!;
+    const child = await h.engine.getJob(childId).catch(() => null);
+    expect(child === null || child.status === 'cancelled').toBe(true);
+    expect((await h.engine.dashboard()).queues).toEqual({});
+  });
+
   it('takes approval decisions: 404 unknown job, 400 unknown decision, 409 when not waiting', async () => {
     h = await startHarness(blueprints);
     const { job_id } = await create('approve');
