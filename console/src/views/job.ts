@@ -242,10 +242,13 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
     ];
     for (const [title, value] of values) {
       const text = JSON.stringify(value) ?? 'undefined';
-      if (shown.get(title) === text) continue;
+      const before = shown.get(title);
+      if (before === text) continue;
       shown.set(title, text);
       const old = blocks.get(title);
-      const block = jsonBlock(title, value, old ? (old as HTMLDetailsElement).open : value !== undefined && title !== 'state_history');
+      // Keep the block as the user left it; one that held nothing yet opens like a new one.
+      const open = old && before !== 'undefined' ? (old as HTMLDetailsElement).open : value !== undefined && title !== 'state_history';
+      const block = jsonBlock(title, value, open);
       if (old) old.replaceWith(block);
       else data.appendChild(block);
       blocks.set(title, block);
