@@ -45,6 +45,24 @@ export function dispatchTests(suite: SuiteOptions): void {
       expect((await s.waitForJob(jobId)).status).toBe('finished');
     });
 
+    it('runs many jobs through one serving worker, each task to exactly one result', async () => {
+      const s = server();
+      const worker = new HttpWorker(s, 'server-loop', ['e2e.echo']);
+      const seen: string[] = [];
+      worker.serve((task) => {
+        seen.push(task.task_id);
+        return { data: { echoed: task.params.message } };
+      });
+      try {
+        const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => s.createJob('echo', { message: `m${i}` })));
+        const jobs = await Promise.all(ids.map((id) => s.waitForJob(id)));
+        expect(jobs.map((job) => job.result)).toEqual(ids.map((_, i) => ({ echoed: `m${i}` })));
+        expect(new Set(seen).size).toBe(seen.length);
+      } finally {
+        await worker.stop();
+      }
+    });
+
     it('answers 204 at once to a worker that holds max_concurrent_tasks tasks', async () => {
       const s = server();
       const worker = new HttpWorker(s, 'single-slot', ['e2e.echo'], { max_concurrent_tasks: 1 });
