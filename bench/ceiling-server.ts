@@ -36,6 +36,7 @@ interface CeilingJob {
   status: 'waiting_for_worker' | 'finished';
   remaining: number;
   queued: number;
+  parallel: boolean;
   created_at: string;
 }
 
@@ -56,13 +57,16 @@ export interface CeilingServer {
   port: number;
   /** Long-polls being held right now. */
   readonly waitingPolls: number;
+  /** Changes the shape of jobs created from now on. */
+  configure(shape: { tasksPerJob?: number; parallel?: boolean }): void;
   close(): Promise<void>;
 }
 
 export async function startCeilingServer(options: CeilingOptions): Promise<CeilingServer> {
   const clientHeader = (options.clientHeader ?? 'X-Client-Token').toLowerCase();
   const workerHeader = (options.workerHeader ?? 'X-Worker-Token').toLowerCase();
-  const tasksPerJob = options.tasksPerJob ?? 1;
+  let tasksPerJob = options.tasksPerJob ?? 1;
+  let parallel = options.parallel ?? false;
   const taskType = options.taskType ?? 'echo';
   const jobs = new Map<string, CeilingJob>();
   const queue: CannedTask[] = [];
@@ -131,10 +135,11 @@ export async function startCeilingServer(options: CeilingOptions): Promise<Ceili
       status: 'waiting_for_worker',
       remaining: tasksPerJob,
       queued: 0,
+      parallel,
       created_at: new Date().toISOString(),
     };
     jobs.set(job.id, job);
-    const first = options.parallel ? tasksPerJob : 1;
+    const first = parallel ? tasksPerJob : 1;
     for (let i = 0; i < first; i += 1) enqueue(job);
     ctx.status = 202;
     ctx.body = { status: 'accepted', job_id: job.id };
@@ -192,7 +197,7 @@ export async function startCeilingServer(options: CeilingOptions): Promise<Ceili
     }
     job.remaining -= 1;
     if (job.remaining === 0) job.status = 'finished';
-    else if (!options.parallel) enqueue(job);
+    else if (!job.parallel) enqueue(job);
     ctx.body = { status: 'result_accepted_success' };
   });
 
@@ -210,6 +215,10 @@ export async function startCeilingServer(options: CeilingOptions): Promise<Ceili
     port,
     get waitingPolls() {
       return waiters.size;
+    },
+    configure(shape) {
+      if (shape.tasksPerJob !== undefined) tasksPerJob = shape.tasksPerJob;
+      if (shape.parallel !== undefined) parallel = shape.parallel;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -232,7 +241,14 @@ async function main(): Promise<void> {
     parallel: env.BENCH_PARALLEL === '1',
     taskType: env.BENCH_TASK_TYPE ?? 'echo',
   });
-  installProbe(() => ({ waitingPolls: server.waitingPolls }));
+  installProbe(
+    () => ({ waitingPolls: server.waitingPolls }),
+    (config) =>
+      server.configure({
+        ...(typeof config.tasksPerJob === 'number' ? { tasksPerJob: config.tasksPerJob } : {}),
+        ...(typeof config.parallel === 'boolean' ? { parallel: config.parallel } : {}),
+      }),
+  );
   send({ type: 'ready', port: server.port });
 }
 

@@ -23,6 +23,7 @@ import type { Scenario, ScenarioOutput } from './scenarios/scenario.js';
 const STATES = 500;
 const BRANCHES = 1000;
 const WATCH_MS = 5000;
+const LAG_STEPS = 10;
 /** Screenshots of the big pages, to look at (git-ignored). */
 const SHOTS = fileURLToPath(new URL('../test-artifacts/console/', import.meta.url));
 
@@ -110,6 +111,9 @@ export interface ConsoleRenderFigures {
   stateClickMs: number;
   jobPageMs: number;
   jobLive: { longestMs: number; blockingMs: number; polls: number; statesVisitedDuring: number };
+  /** From a worker's result until the page marks the next state current. */
+  lagMedianMs: number;
+  lagMaxMs: number;
   fanPageMs: number;
   fanClickMs: number;
   fanLive: { longestMs: number; blockingMs: number; polls: number; branchesDoneDuring: number };
@@ -169,6 +173,22 @@ export async function measureConsoleRender(log: (message: string) => void = () =
     const after = await entered();
     await stepper.stop();
 
+    log('browser: lag from a worker result to the new current state on the page');
+    const manual = new HttpWorker(server, 'bench-manual', ['bench.step']);
+    workers.push(manual);
+    await manual.register();
+    const lagJob = await server.createJob('console_big');
+    await freshLoad(page, `${base}#/jobs/${lagJob}`, 'g.node[data-state="s0"].sy-current');
+    const lags: number[] = [];
+    for (let i = 0; i < LAG_STEPS; i++) {
+      const task = await manual.take();
+      const started = performance.now();
+      await manual.succeed(task, {});
+      await page.waitForSelector(`g.node[data-state="s${i + 1}"].sy-current`, { timeout: 10_000 });
+      lags.push(performance.now() - started);
+    }
+    lags.sort((a, b) => a - b);
+
     log('browser: a parallel state of 1,000 branches');
     const brancher = new HttpWorker(server, 'bench-branch', ['bench.branch']);
     workers.push(brancher);
@@ -194,6 +214,8 @@ export async function measureConsoleRender(log: (message: string) => void = () =
       stateClickMs,
       jobPageMs,
       jobLive: { ...jobLiveRaw, statesVisitedDuring: after - before },
+      lagMedianMs: lags[Math.floor(lags.length / 2)]!,
+      lagMaxMs: lags[lags.length - 1]!,
       fanPageMs,
       fanClickMs,
       fanLive: { ...fanLiveRaw, branchesDoneDuring: doneAfter - doneBefore },
@@ -216,6 +238,7 @@ export function consoleRenderTable(f: ConsoleRenderFigures): Table {
       ['click a state -> definition shown (median)', fmt(f.stateClickMs, 1)],
       ['job page on 500 states: load to path drawn', fmt(f.jobPageMs, 0)],
       [`  live ${WATCH_MS / 1000} s (${f.jobLive.statesVisitedDuring} states passed): longest task / total blocking`, `${fmt(f.jobLive.longestMs, 0)} / ${fmt(f.jobLive.blockingMs, 0)}`],
+      [`worker result -> new current state on the page (median / max of ${LAG_STEPS})`, `${fmt(f.lagMedianMs, 0)} / ${fmt(f.lagMaxMs, 0)}`],
       ['fan-out job page: load to 1,000-branch counts drawn', fmt(f.fanPageMs, 0)],
       ['click the parallel node -> branch list shown', fmt(f.fanClickMs, 1)],
       [`  live ${WATCH_MS / 1000} s (${f.fanLive.branchesDoneDuring} branches done): longest task / total blocking`, `${fmt(f.fanLive.longestMs, 0)} / ${fmt(f.fanLive.blockingMs, 0)}`],

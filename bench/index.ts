@@ -6,7 +6,7 @@ import { parseBenchArgs, USAGE } from './cli.js';
 import { renderMarkdown, renderText, type Table } from './report/table.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { ScenarioContext } from './scenarios/scenario.js';
-import { detectRedis, type BenchSettings } from './targets.js';
+import { detectRedis, TargetPool, type BenchSettings } from './targets.js';
 
 /**
  * `npm run bench`: runs the scenarios (all, or those named with --scenario), prints their tables, and
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   if (!args.noRedis && !redisAvailable) process.stdout.write('redis-server is not installed: the Redis set-ups are skipped\n');
   const settings: BenchSettings = { logLevel: args.logLevel, redisAvailable };
   if (args.noRedis) settings.redisSkip = '--no-redis was given';
+  if (args.quick) settings.pool = new TargetPool();
   if (args.external) settings.external = args.external;
   if (args.cpuProfile) {
     settings.cpuProfileDir = join(resultsDir, 'profiles', stamp);
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
       process.stdout.write(`scenario ${scenario.name} failed: ${message}\n`);
     }
   }
+
+  await settings.pool?.close();
 
   const out = args.out ?? join(resultsDir, `${stamp}${args.quick ? '-quick' : ''}.json`);
   mkdirSync(dirname(out), { recursive: true });

@@ -50,6 +50,8 @@ export interface BenchSettings {
   redisAvailable: boolean;
   /** Why Redis set-ups are skipped (--no-redis, or redis-server missing). */
   redisSkip?: string;
+  /** --quick: keep each target running across scenarios instead of starting it fresh for each. */
+  pool?: TargetPool;
 }
 
 export interface RunningTarget {
@@ -164,13 +166,45 @@ export async function startTarget(spec: TargetSpec, settings: BenchSettings, opt
   return result;
 }
 
-/** Starts a target, runs `body`, and always stops it. */
+/**
+ * Targets kept running for the whole bench (--quick, where start-ups would dominate): one per kind and
+ * process count; the ceiling is re-shaped over IPC for each scenario. Figures from a reused server
+ * include what earlier scenarios left in it, which is why full runs start every target fresh.
+ */
+export class TargetPool {
+  private readonly running = new Map<string, Promise<RunningTarget>>();
+
+  async get(spec: TargetSpec, settings: BenchSettings, options: StartOptions): Promise<RunningTarget> {
+    const key = `${spec.kind}:${spec.processes}`;
+    let target = this.running.get(key);
+    if (!target) {
+      target = startTarget(spec, settings, options);
+      this.running.set(key, target);
+      target.catch(() => this.running.delete(key));
+    }
+    const ready = await target;
+    if (spec.kind === 'ceiling') {
+      await ready.servers[0]!.probe('configure', { tasksPerJob: options.ceiling.tasksPerJob, parallel: options.ceiling.parallel });
+    }
+    return ready;
+  }
+
+  async close(): Promise<void> {
+    const all = await Promise.allSettled(this.running.values());
+    this.running.clear();
+    await Promise.all(all.map((t) => (t.status === 'fulfilled' ? t.value.stop() : undefined)));
+  }
+}
+
+/** Starts a target (or takes it from the pool), runs `body`, and stops it unless it is pooled. */
 export async function withTarget<T>(
   spec: TargetSpec,
   settings: BenchSettings,
   options: StartOptions,
   body: (target: RunningTarget) => Promise<T>,
 ): Promise<T> {
+  const pooled = settings.pool !== undefined && options.redisUrlOverride === undefined && options.env === undefined;
+  if (pooled) return body(await settings.pool!.get(spec, settings, options));
   const target = await startTarget(spec, settings, options);
   try {
     return await body(target);

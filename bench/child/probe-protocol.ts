@@ -13,12 +13,16 @@ export interface FailedMessage {
   error: string;
 }
 
-export type ProbeAction = 'stats' | 'reset' | 'gc';
+export type ProbeAction = 'stats' | 'reset' | 'gc' | 'configure';
+
+/** Settings a server may change while it runs (the ceiling's shape of a job). */
+export type ProbeConfig = Record<string, number | boolean>;
 
 export interface ProbeRequest {
   type: 'probe';
   id: number;
   action: ProbeAction;
+  config?: ProbeConfig;
 }
 
 export interface EventLoopDelay {

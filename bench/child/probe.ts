@@ -1,11 +1,14 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ChildMessage, ProbeRequest, ProbeStats } from './probe-protocol.js';
+import type { ChildMessage, ProbeConfig, ProbeRequest, ProbeStats } from './probe-protocol.js';
 
 /**
  * Installed in a server child process: answers the parent's probes over IPC. The event-loop delay is
  * sampled every 10 ms by perf_hooks (how late each 10 ms timer fired); `reset` starts a new window.
  */
-export function installProbe(extra: () => Record<string, number> = () => ({})): void {
+export function installProbe(
+  extra: () => Record<string, number> = () => ({}),
+  configure: (config: ProbeConfig) => void = () => {},
+): void {
   const resolutionMs = 10;
   const delay = monitorEventLoopDelay({ resolution: resolutionMs });
   delay.enable();
@@ -34,6 +37,7 @@ export function installProbe(extra: () => Record<string, number> = () => ({})): 
     const message = raw as ProbeRequest;
     if (message?.type !== 'probe') return;
     if (message.action === 'reset') delay.reset();
+    if (message.action === 'configure' && message.config) configure(message.config);
     if (message.action === 'gc') {
       // Needs --expose-gc; several passes so that weakly held and finalised objects are gone too.
       const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ProbeAction, ProbeStats } from './probe-protocol.js';
+import type { ChildMessage, ProbeAction, ProbeConfig, ProbeStats } from './probe-protocol.js';
 
 /**
  * Starts a server (the ceiling or Switchyard) as a child process with tsx, waits for its port, and
@@ -12,7 +12,7 @@ export interface ServerChild {
   pid: number;
   port: number;
   url: string;
-  probe(action?: ProbeAction): Promise<ProbeStats>;
+  probe(action?: ProbeAction, config?: ProbeConfig): Promise<ProbeStats>;
   stop(): Promise<void>;
 }
 
@@ -81,7 +81,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerChild> {
     pid: child.pid!,
     port,
     url: `http://127.0.0.1:${port}`,
-    probe(action: ProbeAction = 'stats') {
+    probe(action: ProbeAction = 'stats', config?: ProbeConfig) {
       return new Promise<ProbeStats>((resolve, reject) => {
         const id = nextProbe++;
         const timer = setTimeout(() => {
@@ -92,7 +92,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerChild> {
           clearTimeout(timer);
           resolve(stats);
         });
-        child.send({ type: 'probe', id, action });
+        child.send({ type: 'probe', id, action, ...(config ? { config } : {}) });
       });
     },
     async stop() {

@@ -45,6 +45,8 @@ export async function startRedis(): Promise<BenchRedis> {
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const admin = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Refused connects while redis-server starts are expected; the loop below retries them.
+  admin.on('error', () => {});
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {

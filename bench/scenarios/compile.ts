@@ -38,7 +38,7 @@ export const compile: Scenario = {
     };
     ctx.log(`  compile: ${STATES} states`);
     const first = once();
-    const runs = Array.from({ length: ctx.quick ? 5 : 20 }, once).sort((a, b) => a - b);
+    const runs = Array.from({ length: ctx.quick ? 3 : 20 }, once).sort((a, b) => a - b);
     const table: Table = {
       title: `compile a generated ${fmtInt(STATES)}-state blueprint (${fmtInt(text.length)} bytes of YAML)`,
       columns: ['first (cold) ms', 'median (warm) ms', 'max (warm) ms', 'target ms'],
