@@ -39,6 +39,22 @@ describe('the example blueprints', () => {
   });
 });
 
+describe('the reference, docs/blueprint-language.md', () => {
+  it('has a complete example that validates (with a stand-in for its child blueprint)', async () => {
+    const { loadBlueprintSources } = await import('../../src/blueprint/load.js');
+    const doc = readFileSync('docs/blueprint-language.md', 'utf8');
+    const example = /## A complete example\n\n```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const publisher = 'name: publisher\napi: false\nstart: a\nstates:\n  a:\n    type: end\n';
+    const result = loadBlueprintSources([
+      { file: 'docs/image_pipeline.yaml', text: example! },
+      { file: 'docs/publisher.yaml', text: publisher },
+    ]);
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(result.blueprints.get('image_pipeline')?.states.size).toBe(8);
+  });
+});
+
 describe('DOT of the examples', () => {
   it.each(names)('%s matches its golden file (UPDATE_GOLDEN=1 rewrites it)', (name) => {
     const dot = toDot(blueprints.get(name)!);
