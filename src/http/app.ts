@@ -103,6 +103,15 @@ export function createApp(options: CreateAppOptions): SwitchyardApp {
   // Koa would print errors that reach it; the error middleware answers all of them first.
   koa.silent = true;
   koa.use(metrics.httpMiddleware());
+  koa.use(async (ctx, next) => {
+    const started = now();
+    // API replies are data about one caller's jobs: never cached by a proxy, never sniffed as HTML.
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    if (!ctx.path.startsWith('/_public/')) ctx.set('Cache-Control', 'no-store');
+    await next();
+    const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+    logger.debug({ method: ctx.method, route: typeof route === 'string' ? route : 'unmatched', status: ctx.status, ms: now() - started }, 'request');
+  });
   koa.use(errorMiddleware(logger));
   koa.use(bodyMiddleware(config.maxBodyBytes));
   for (const router of routers) koa.use(router.routes());

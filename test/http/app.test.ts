@@ -90,6 +90,13 @@ describe('routing', () => {
     expect(await response.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND', error: expect.stringContaining('/nope') });
   });
 
+  it('marks API replies as not cacheable and not sniffable', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/api/v1/nothing`, { headers: { 'x-client-token': CLIENT } });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('answers 405 with Allow for a wrong method on a known path', async () => {
     const { url } = await start();
     const response = await fetch(`${url}/_public/status`, { method: 'DELETE' });
