@@ -5,7 +5,7 @@
  */
 import jsonata from 'jsonata';
 import { SwitchyardError } from '../errors.js';
-import type { Expression, JsonValue, Scope, Template } from './types.js';
+import type { EvaluateOptions, Expression, JsonValue, Scope, Template } from './types.js';
 
 /** Guards against runaway expressions (deep recursion, endless loops) at run time. */
 const LIMITS = { timeout: 1000, stack: 500, sequence: 100_000 } as const;
@@ -92,15 +92,29 @@ export function compileExpression(source: string, where = ''): Expression {
   }
   const expression: Expression = {
     source,
-    async evaluate(scope: Scope): Promise<unknown> {
+    async evaluate(scope: Scope, options?: EvaluateOptions): Promise<unknown> {
       try {
-        return await compiled.evaluate(scope);
+        return await compiled.evaluate(scope, options?.now ? clockBindings(options.now) : undefined);
       } catch (error) {
         throw new ExpressionError(source, where, describe(error));
       }
     },
   };
   return Object.freeze(expression);
+}
+
+/** Formats epoch milliseconds the way JSONata's own `$now(picture, timezone)` does. */
+const fromMillis = jsonata('$fromMillis(ms, picture, timezone)');
+
+/**
+ * `$now()` and `$millis()` read the engine's clock instead of the machine's, so a job on a test
+ * clock (or replayed) sees the time the engine sees. Bindings shadow the built-ins for one evaluation.
+ */
+function clockBindings(now: () => number): Record<string, unknown> {
+  return {
+    now: (picture?: string, timezone?: string) => fromMillis.evaluate({ ms: now(), picture, timezone }),
+    millis: () => now(),
+  };
 }
 
 function describe(error: unknown): string {
@@ -134,18 +148,18 @@ export function compileTemplate(value: unknown, where = ''): Template {
  * An expression keeps the type of its value; an expression that yields nothing gives `undefined`,
  * and such object entries are left out (as JSON would). Throws ExpressionError.
  */
-export async function evaluateTemplate(template: Template, scope: Scope): Promise<unknown> {
+export async function evaluateTemplate(template: Template, scope: Scope, options?: EvaluateOptions): Promise<unknown> {
   switch (template.kind) {
     case 'literal':
       return template.value;
     case 'expression':
-      return normalise(await template.expression.evaluate(scope));
+      return normalise(await template.expression.evaluate(scope, options));
     case 'array':
-      return Promise.all(template.items.map((t) => evaluateTemplate(t, scope)));
+      return Promise.all(template.items.map((t) => evaluateTemplate(t, scope, options)));
     case 'object': {
       const out: Record<string, unknown> = {};
       for (const [key, t] of template.entries) {
-        const v = await evaluateTemplate(t, scope);
+        const v = await evaluateTemplate(t, scope, options);
         if (v !== undefined) out[key] = v;
       }
       return out;

@@ -141,11 +141,16 @@ export interface RawBlueprint {
 /** Variables an expression sees: initial_data, state_history, job, and the for_each item by its `as` name. */
 export type Scope = Readonly<Record<string, unknown>>;
 
+/** How expressions are evaluated; `now` (epoch ms) is the clock behind JSONata's `$now()` and `$millis()`. */
+export interface EvaluateOptions {
+  readonly now?: () => number;
+}
+
 /** A `${ ... }` JSONata expression, parsed once at load time. */
 export interface Expression {
   readonly source: string;
   /** Throws `ExpressionError` (naming the expression) when evaluation fails. */
-  evaluate(scope: Scope): Promise<unknown>;
+  evaluate(scope: Scope, options?: EvaluateOptions): Promise<unknown>;
 }
 
 /** A value that may hold expressions anywhere inside it (params, initial_data, values, result). */

@@ -42,6 +42,12 @@ describe('templates', () => {
     await expect(e.evaluate(scope)).rejects.toBeInstanceOf(ExpressionError);
   });
 
+  it('reads $now() and $millis() from the clock it is given', async () => {
+    const now = () => Date.UTC(2030, 0, 2, 3, 4, 5);
+    const t = compileTemplate({ iso: '${ $now() }', ms: '${ $millis() }', day: '${ $now("[Y0001]-[M01]-[D01]") }' });
+    expect(await evaluateTemplate(t, scope, { now })).toEqual({ iso: '2030-01-02T03:04:05.000Z', ms: now(), day: '2030-01-02' });
+  });
+
   it('returns plain JSON values, not JSONata sequences', async () => {
     const v = await evaluateTemplate(compileTemplate('${ initial_data.tags.$uppercase($) }'), scope);
     expect(v).toEqual(['A', 'B']);
