@@ -11,9 +11,9 @@ import { randomUUID } from 'node:crypto';
 import type { CompiledBlueprint } from '../blueprint/types.js';
 import { BadRequestError, ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../errors.js';
 import type { CommitResult, JobChange, LoadedJob, Store } from '../storage/contracts.js';
-import { isTerminalStatus, type JobRecord, type JsonObject, type TimerRecord, type WebhookDelivery } from '../storage/types.js';
-import type { Dashboard, Engine, ResultReply, TaskResultInput, TaskView, WorkerRegistration, WorkerView } from './api.js';
-import { PollWaiters } from './poll-waiters.js';
+import { isTerminalStatus, type JobRecord, type JsonObject, type TimerRecord } from '../storage/types.js';
+import type { Dashboard, Engine, ResultReply, TaskResultInput, WorkerRegistration, WorkerView } from './api.js';
+import { createLongPoll } from './long-poll.js';
 import {
   noopMetrics,
   silentLogger,
@@ -26,8 +26,8 @@ import {
 } from './ports.js';
 import { newJobRecord, transition } from './transition.js';
 import type { JobEvent, TransitionResult } from './transition-types.js';
-import { graphOverlayOf, historyView, jobView, taskView, workerView } from './views.js';
-import { tryDelivery, webhookDelayMs, webhookUrlProblem, type WebhookSettings } from './webhooks.js';
+import { graphOverlayOf, historyView, jobView, workerView } from './views.js';
+import { deliverWebhookTry, webhookUrlProblem, type WebhookSettings } from './webhooks.js';
 import { heartbeatUpdateOf, workerMatchOf, workerRecordOf } from './worker-registration.js';
 
 /** The configuration the engine reads (src/config.ts's `Config` satisfies it). */
@@ -117,7 +117,14 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
 
-  const waiters = new PollWaiters();
+  const polls = createLongPoll({
+    store,
+    clock,
+    metrics,
+    workerTtlMs: settings.workerTtlMs,
+    isClosed: () => closed,
+    onClaimed: (workerId, now) => lastTouch.set(workerId, now),
+  });
   const background = new Set<Promise<unknown>>();
   const unsubscribe: (() => void)[] = [];
   let wakeHandle: NodeJS.Timeout | undefined;
@@ -400,40 +407,10 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
   }
 
   async function deliverWebhook(timer: TimerRecord): Promise<void> {
-    const delivery = timer.payload as WebhookDelivery;
-    const attempt = delivery.attempts + 1;
-    const outcome = await tryDelivery(delivery.url, delivery.body, webhook, stopping.signal);
-    // Closing: leave the delivery leased in the store; it is tried again when its lease ends.
-    if (stopping.signal.aborted) return;
-    const last = !outcome.ok && attempt >= webhook.maxAttempts;
-    const now = clock.now();
-    const nextDue = outcome.ok || last ? null : now + webhookDelayMs(webhook, attempt);
-    metrics.webhookDelivery(outcome.ok ? 'delivered' : last ? 'gave_up' : 'retry');
-    const log = { job_id: timer.job_id, url: delivery.url, attempt, status: outcome.status };
-    if (outcome.ok) logger.info(log, 'webhook delivered');
-    else logger.warn({ ...log, error: outcome.error }, last ? 'webhook given up' : 'webhook try failed');
-    await store.timers.settle(timer.id, {
-      job_id: timer.job_id,
-      history: [
-        {
-          event_id: `${delivery.delivery_id}:try${attempt}`,
-          job_id: timer.job_id,
-          timestamp: now,
-          event_type: 'webhook_delivery',
-          state: null,
-          event: delivery.event,
-          url: delivery.url,
-          attempt,
-          outcome: outcome.ok ? 'delivered' : last ? 'gave_up' : 'retry',
-          status_code: outcome.status,
-          ...(outcome.ok ? {} : { error: outcome.error }),
-          ...(nextDue !== null ? { next_try_at: new Date(nextDue).toISOString() } : {}),
-        },
-      ],
-      ...(nextDue !== null ? { next: { ...timer, due: nextDue, payload: { ...delivery, attempts: attempt } } } : {}),
-    });
+    const nextDue = await deliverWebhookTry(timer, { store, clock, metrics, logger, settings: webhook, stop: stopping.signal });
     if (nextDue !== null) scheduleWake(nextDue);
   }
+
 
   /**
    * Fires every due timer (in batches) and expires silent workers. One sweep at a time per process; a
@@ -476,81 +453,6 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     if (next !== null) scheduleWake(next);
   }
 
-  // ---------- long-poll ----------
-
-  async function claimFor(workerId: string): Promise<{ task: TaskView | null; unknown: boolean; capacity: boolean }> {
-    const now = clock.now();
-    const claim = await store.tasks.claimNextTask(workerId, now, { alive_until: now + settings.workerTtlMs });
-    if (claim.outcome === 'claimed') {
-      metrics.taskLeased(claim.task.type);
-      lastTouch.set(workerId, now);
-      return { task: taskView(claim.task), unknown: false, capacity: false };
-    }
-    return { task: null, unknown: claim.outcome === 'unknown_worker', capacity: claim.outcome === 'at_capacity' };
-  }
-
-  async function nextTask(workerId: string, opts: { timeoutMs: number; signal: AbortSignal }): Promise<TaskView | null> {
-    if (closed || opts.signal.aborted) return null;
-    // Fast path, one store call: a task is there.
-    const first = await claimFor(workerId);
-    if (first.unknown) throw new NotFoundError(`worker "${workerId}" is not registered (or expired); register it with POST /_worker/workers/register`);
-    if (first.task || first.capacity || opts.timeoutMs <= 0) return first.task;
-    const worker = await store.workers.get(workerId, clock.now());
-    if (!worker) throw new NotFoundError(`worker "${workerId}" is not registered (or expired); register it with POST /_worker/workers/register`);
-    // Listen before claiming again, so a task queued in between still wakes this poll.
-    const waiter = waiters.add(worker.supported_tasks);
-    // One timer and one abort listener for the whole poll, both removed in `finally`.
-    let over = false;
-    let release: (() => void) | null = null;
-    const stop = (): void => {
-      over = true;
-      release?.();
-    };
-    const timer = setTimeout(stop, opts.timeoutMs);
-    opts.signal.addEventListener('abort', stop, { once: true });
-    let counted = false;
-    let woken = false;
-    try {
-      for (;;) {
-        waiter.woken = false;
-        const claimed = await claimFor(workerId);
-        if (claimed.unknown) throw new NotFoundError(`worker "${workerId}" is not registered (or expired); register it again`);
-        if (claimed.task) {
-          // More tasks may be waiting: pass the wake-up on.
-          waiters.remove(waiter);
-          for (const type of worker.supported_tasks) waiters.wakeOne(type);
-          return claimed.task;
-        }
-        if (claimed.capacity || over || closed) return null;
-        // Woken for a task this worker could not take (or another got first): let the next waiter try.
-        if (woken) for (const type of worker.supported_tasks) waiters.wakeOne(type, waiter.hops + 1, waiter);
-        woken = false;
-        if (waiter.woken) {
-          // A task was queued while this claim ran: claim again before sleeping.
-          woken = true;
-          continue;
-        }
-        if (!counted) {
-          counted = true;
-          metrics.pollWaiting(1);
-        }
-        await new Promise<void>((resolve) => {
-          release = resolve;
-          waiter.wake = () => resolve();
-        });
-        release = null;
-        waiter.wake = null;
-        if (over || closed) return null;
-        woken = true;
-      }
-    } finally {
-      clearTimeout(timer);
-      opts.signal.removeEventListener('abort', stop);
-      waiters.remove(waiter);
-      if (counted) metrics.pollWaiting(-1);
-    }
-  }
-
   // ---------- the Engine ----------
 
   const engine: SwitchyardEngine = {
@@ -562,10 +464,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       closed = false;
       if (stopping.signal.aborted) stopping = new AbortController();
       unsubscribe.push(
-        store.notifier.onTaskQueued((type) => {
-          if (type === null) waiters.wakeAll();
-          else waiters.wakeOne(type);
-        }),
+        store.notifier.onTaskQueued((type) => polls.wake(type)),
         store.notifier.onCancel((notice) => {
           const command: CancelTaskCommand = { command: 'cancel_task', job_id: notice.job_id, task_id: notice.task_id };
           track(Promise.resolve(notifyWorker?.(notice.worker_id, command)));
@@ -584,7 +483,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       wakeHandle = undefined;
       wakeAt = Infinity;
       for (const off of unsubscribe.splice(0)) off();
-      waiters.wakeAll();
+      polls.wakeAll();
       stopping.abort();
       await engine.idle();
     },
@@ -704,7 +603,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
       return { worker: workerView(worker), cancelled_tasks: [...new Set(worker.cancelled_tasks.map((c) => c.task_id))] };
     },
 
-    nextTask,
+    nextTask: (workerId, opts) => polls.nextTask(workerId, opts),
 
     async submitResult(input: TaskResultInput): Promise<ResultReply> {
       const { result } = await applyEvent(
@@ -754,7 +653,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     async flush() {
       await store.flush();
       lastTouch.clear();
-      waiters.wakeAll();
+      polls.wakeAll();
     },
   };
   return engine;

@@ -5,6 +5,9 @@
  * internal address); a try ends after its timeout.
  */
 import { createHmac } from 'node:crypto';
+import type { Store } from '../storage/contracts.js';
+import type { TimerRecord, WebhookDelivery } from '../storage/types.js';
+import type { Clock, EngineLogger, EngineMetrics } from './ports.js';
 
 export const SIGNATURE_HEADER = 'X-Switchyard-Signature';
 
@@ -69,4 +72,56 @@ export function webhookUrlProblem(url: string, allowedHosts?: readonly string[])
     return `webhook_url host "${parsed.hostname}" is not in WEBHOOK_ALLOWED_HOSTS (${allowedHosts.join(', ')})`;
   }
   return null;
+}
+
+export interface DeliveryDeps {
+  store: Store;
+  clock: Clock;
+  metrics: EngineMetrics;
+  logger: EngineLogger;
+  settings: WebhookSettings;
+  /** Fires when the engine closes: the try is abandoned and the delivery stays pending (leased). */
+  stop: AbortSignal;
+}
+
+/**
+ * One try of the delivery held by a `webhook` timer: records it in the job's history and either
+ * clears the timer (delivered, or the last try failed) or moves it to the next try. Answers when the
+ * next try is due, or null.
+ */
+export async function deliverWebhookTry(timer: TimerRecord, deps: DeliveryDeps): Promise<number | null> {
+  const { settings } = deps;
+  const delivery = timer.payload as WebhookDelivery;
+  const attempt = delivery.attempts + 1;
+  const outcome = await tryDelivery(delivery.url, delivery.body, settings, deps.stop);
+  if (deps.stop.aborted) return null;
+  const last = !outcome.ok && attempt >= settings.maxAttempts;
+  const now = deps.clock.now();
+  const nextDue = outcome.ok || last ? null : now + webhookDelayMs(settings, attempt);
+  const verdict = outcome.ok ? 'delivered' : last ? 'gave_up' : 'retry';
+  deps.metrics.webhookDelivery(verdict);
+  const log = { job_id: timer.job_id, url: delivery.url, attempt, status: outcome.status };
+  if (outcome.ok) deps.logger.info(log, 'webhook delivered');
+  else deps.logger.warn({ ...log, error: outcome.error }, last ? 'webhook given up' : 'webhook try failed');
+  await deps.store.timers.settle(timer.id, {
+    job_id: timer.job_id,
+    history: [
+      {
+        event_id: `${delivery.delivery_id}:try${attempt}`,
+        job_id: timer.job_id,
+        timestamp: now,
+        event_type: 'webhook_delivery',
+        state: null,
+        event: delivery.event,
+        url: delivery.url,
+        attempt,
+        outcome: verdict,
+        status_code: outcome.status,
+        ...(outcome.ok ? {} : { error: outcome.error }),
+        ...(nextDue !== null ? { next_try_at: new Date(nextDue).toISOString() } : {}),
+      },
+    ],
+    ...(nextDue !== null ? { next: { ...timer, due: nextDue, payload: { ...delivery, attempts: attempt } } } : {}),
+  });
+  return nextDue;
 }
