@@ -36,7 +36,6 @@ export function parseBlueprintText(text: string, file: string): ParsedFile {
   // Duplicate keys are found below, so that the message can name the key and its first line.
   // `merge`: `<<: *anchor` merge keys, which authors of YAML pipelines expect (GitLab CI, Compose).
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true, merge: true });
-  const lines = text.split(/\r?\n/);
   const at = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
@@ -44,6 +43,7 @@ export function parseBlueprintText(text: string, file: string): ParsedFile {
 
   const diagnostics: Diagnostic[] = [];
   const seenLines = new Set<number>();
+  const lines = doc.errors.length > 0 ? text.split(/\r?\n/) : [];
   for (const error of doc.errors) {
     const pos = at(errorOffset(text, error.code, error.message, error.pos[0]));
     // One mistake often produces a cascade: more errors on the same line, and, once the parser lost
@@ -51,15 +51,8 @@ export function parseBlueprintText(text: string, file: string): ParsedFile {
     if (seenLines.has(pos.line)) continue;
     if (seenLines.size > 0 && error.message.includes('in YAML stream')) continue;
     seenLines.add(pos.line);
-    const lineText = lines[pos.line - 1] ?? '';
-    const hint = lineText.includes('${') && !/['"]\s*\$\{/.test(lineText) ? EXPRESSION_HINT : '';
-    const quote = error.code === 'MISSING_CHAR' ? /closing (["'])/.exec(error.message)?.[1] : undefined;
-    const message = quote
-      ? `this quoted string is never closed: add the closing ${quote}`
-      : error.message.startsWith('Source contains multiple documents')
-        ? 'a blueprint file holds one YAML document: remove this "---" and what follows, or move it to its own file'
-        : firstLine(error.message);
-    diagnostics.push({ file, ...pos, path: '', check: 'yaml', message: `YAML: ${message}${hint}` });
+    const message = yamlErrorMessage(error.code, error.message, lines[pos.line - 1] ?? '');
+    diagnostics.push({ file, ...pos, path: '', check: 'yaml', message });
   }
   const syntaxOk = doc.errors.length === 0;
   if (syntaxOk) findDuplicateKeys(doc.contents, [], file, at, diagnostics);
@@ -102,6 +95,18 @@ function errorOffset(text: string, code: string, message: string, offset: number
   if (quote === undefined) return offset;
   const opening = text.lastIndexOf(quote, Math.max(offset - 1, 0));
   return opening >= 0 ? opening : offset;
+}
+
+/** The parser's message in words an author can act on, with the hint to quote an expression on its line. */
+function yamlErrorMessage(code: string, message: string, lineText: string): string {
+  const hint = lineText.includes('${') && !/['"]\s*\$\{/.test(lineText) ? EXPRESSION_HINT : '';
+  const quote = code === 'MISSING_CHAR' ? /closing (["'])/.exec(message)?.[1] : undefined;
+  let text: string;
+  if (quote) text = `this quoted string is never closed: add the closing ${quote}`;
+  else if (message.startsWith('Source contains multiple documents')) {
+    text = 'a blueprint file holds one YAML document: remove this "---" and what follows, or move it to its own file';
+  } else text = firstLine(message);
+  return `YAML: ${text}${hint}`;
 }
 
 function firstLine(message: string): string {
