@@ -11,7 +11,9 @@ import { installProbe, send } from './child/probe.js';
  */
 async function main(): Promise<void> {
   const running = await startSwitchyard(loadConfig(process.env));
-  installProbe();
+  // The Redis store counts its own round trips; the bench reports that count beside its wire count.
+  const counter = (running.store as { roundTrips?: () => number }).roundTrips;
+  installProbe((): Record<string, number> => (counter ? { storeRoundTrips: counter.call(running.store) } : {}));
   process.once('SIGTERM', () => {
     void running.close().finally(() => process.exit(0));
   });
