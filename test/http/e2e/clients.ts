@@ -1,6 +1,8 @@
 /** The client API: isolation between clients, listing, idempotency, cancel, graphs, dashboard. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +130,33 @@ export function clientTests(suite: SuiteOptions): void {
         await s.waitForJob(jobId);
       } finally {
         socket.close();
+      }
+    });
+
+    it('posts job_finished to the webhook_url given at creation', async () => {
+      const s = server();
+      const received: Array<Record<string, unknown>> = [];
+      const receiver = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        request.on('end', () => {
+          received.push(JSON.parse(body) as Record<string, unknown>);
+          response.end('ok');
+        });
+      });
+      receiver.listen(0, '127.0.0.1');
+      await once(receiver, 'listening');
+      try {
+        const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+        const worker = new HttpWorker(s, 'webhook-worker', ['e2e.echo']);
+        await worker.register();
+        const jobId = await s.createJob('echo', { message: 'ping' }, { webhook_url: hook });
+        expect((await s.getJob(jobId)).webhook_url).toBe(hook);
+        await worker.succeed(await worker.take(), { pong: true });
+        const delivered = await eventually('the webhook', async () => received[0]);
+        expect(delivered).toMatchObject({ event: 'job_finished', job_id: jobId, status: 'finished', result: { pong: true } });
+      } finally {
+        receiver.close();
       }
     });
 
