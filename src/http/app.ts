@@ -18,7 +18,7 @@ import { docsRoutes } from './docs.js';
 import { buildOpenApi, routesOf } from './openapi.js';
 import { bodyMiddleware } from './body.js';
 import { clientRoutes, createPath } from './client-routes.js';
-import type { AppContext, AppState } from './context.js';
+import { routeTemplate, type AppContext, type AppState } from './context.js';
 import { MethodNotAllowedError, errorMiddleware, routeNotFound } from './errors.js';
 import { silentLogger, type HttpLogger } from './logger.js';
 import { publicRoutes } from './public-routes.js';
@@ -82,13 +82,15 @@ export function createApp(options: CreateAppOptions): SwitchyardApp {
         graphSvg: async (blueprint) => toSvg(toDot(blueprint)),
       }),
   });
+  // One bucket per client across every /api router (the console's state route included).
+  const clientLimiter = createRateLimiter(config.rateLimitClient, 'client', now);
   const routers: Router<AppState>[] = [
     ...(options.routers ?? []),
     docs.router,
-    createConsoleApiRouter({ engine, config }),
+    createConsoleApiRouter({ engine, config, limiter: clientLimiter }),
     createConsoleRouter(),
     publicRoutes({ engine, config, metrics, validator }),
-    clientRoutes({ engine, config, auth, validator, limiter: createRateLimiter(config.rateLimitClient, 'client', now) }),
+    clientRoutes({ engine, config, auth, validator, limiter: clientLimiter }),
     workerRoutes({
       engine,
       config,
@@ -109,8 +111,7 @@ export function createApp(options: CreateAppOptions): SwitchyardApp {
     ctx.set('X-Content-Type-Options', 'nosniff');
     if (!ctx.path.startsWith('/_public/')) ctx.set('Cache-Control', 'no-store');
     await next();
-    const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-    logger.debug({ method: ctx.method, route: typeof route === 'string' ? route : 'unmatched', status: ctx.status, ms: now() - started }, 'request');
+    logger.debug({ method: ctx.method, route: routeTemplate(ctx), status: ctx.status, ms: now() - started }, 'request');
   });
   koa.use(errorMiddleware(logger));
   koa.use(bodyMiddleware(config.maxBodyBytes));

@@ -1,4 +1,4 @@
-/** What the auth middleware leaves on `ctx.state` for the handlers. */
+/** What the auth and body middleware leave on `ctx.state` for the handlers. */
 import type { Context, Next } from 'koa';
 
 export interface ClientIdentity {
@@ -17,9 +17,13 @@ export interface AppState {
   worker?: WorkerIdentity;
   /** The parsed JSON body; undefined when the request had none (see body.ts). */
   body?: unknown;
-  /** The route pattern that matched, for metrics and logs (never the raw URL with ids). */
-  route?: string;
 }
 
 export type AppContext = Context & { state: AppState };
+
+/** The template of the route that handled the request (set by @koa/router), never the raw URL with ids. */
+export function routeTemplate(ctx: Context): string {
+  const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+  return typeof matched === 'string' ? matched : 'unmatched';
+}
 export type Middleware = (ctx: AppContext, next: Next) => Promise<void>;

@@ -5,7 +5,7 @@
  */
 import type { Next } from 'koa';
 import { RateLimitedError, SwitchyardError } from '../errors.js';
-import type { AppContext } from './context.js';
+import { routeTemplate, type AppContext } from './context.js';
 import type { HttpLogger } from './logger.js';
 
 export class MethodNotAllowedError extends SwitchyardError {
@@ -28,12 +28,12 @@ export function errorMiddleware(logger: HttpLogger) {
         ctx.status = error.status;
         if (error instanceof MethodNotAllowedError) ctx.set('Allow', error.allowed.join(', '));
         if (error instanceof RateLimitedError) ctx.set('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-        if (error.status >= 500) logger.error({ err: error, route: ctx.state.route, method: ctx.method }, 'request failed');
+        if (error.status >= 500) logger.error({ err: error, route: routeTemplate(ctx), method: ctx.method }, 'request failed');
         const message = error.expose ? error.message : 'internal error';
         ctx.body = error.details === undefined || !error.expose ? { error: message, code: error.code } : { error: message, code: error.code, details: error.details };
         return;
       }
-      logger.error({ err: caught, route: ctx.state.route, method: ctx.method }, 'unexpected error while handling a request');
+      logger.error({ err: caught, route: routeTemplate(ctx), method: ctx.method }, 'unexpected error while handling a request');
       ctx.status = 500;
       ctx.body = { error: 'internal error', code: 'INTERNAL_ERROR' };
     }
