@@ -249,6 +249,8 @@ async function main(): Promise<void> {
         ...(typeof config.parallel === 'boolean' ? { parallel: config.parallel } : {}),
       }),
   );
+  // A normal exit, so that --cpu-prof can write its profile.
+  process.once('SIGTERM', () => void server.close().finally(() => process.exit(0)));
   send({ type: 'ready', port: server.port });
 }
 

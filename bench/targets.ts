@@ -82,6 +82,12 @@ export function detectRedis(): boolean {
   return hasRedisServer();
 }
 
+/** V8 CPU profile flags: one directory per process, as the main thread and tsx's loader thread each write one. */
+function profileFlags(settings: BenchSettings, spec: TargetSpec, index: number): string[] {
+  if (!settings.cpuProfileDir) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}/${spec.kind}-x${spec.processes}-p${index + 1}-${Date.now()}`];
+}
+
 export async function startTarget(spec: TargetSpec, settings: BenchSettings, options: StartOptions): Promise<RunningTarget> {
   if (spec.kind === 'external') {
     const external = settings.external!;
@@ -111,6 +117,7 @@ export async function startTarget(spec: TargetSpec, settings: BenchSettings, opt
             BENCH_TASKS_PER_JOB: String(options.ceiling.tasksPerJob),
             BENCH_PARALLEL: options.ceiling.parallel ? '1' : '0',
           },
+          nodeFlags: profileFlags(settings, spec, 0),
         }),
       );
     } else {
@@ -136,9 +143,7 @@ export async function startTarget(spec: TargetSpec, settings: BenchSettings, opt
               ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
               ...options.env,
             },
-            nodeFlags: settings.cpuProfileDir
-              ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`, `--cpu-prof-name=${spec.kind}-p${i + 1}-${Date.now()}.cpuprofile`]
-              : [],
+            nodeFlags: profileFlags(settings, spec, i),
           }),
         );
       }

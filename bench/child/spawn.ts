@@ -98,7 +98,8 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerChild> {
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      // Long enough for a V8 CPU profile to be written on exit.
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(killer);
     },
