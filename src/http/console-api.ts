@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import { createAuthenticator, requireClient } from './auth.js';
 import type { AppState } from './context.js';
 import { pathParam } from './params.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface StateExpressionView {
   /** Where in the state, e.g. `params.url`, `choices[0].when`. */
@@ -103,11 +104,17 @@ export interface ConsoleApiOptions {
   engine: Engine;
   /** The same token configuration the app uses, so the same client tokens are accepted. */
   config: Pick<Config, 'clients' | 'globalWorkerTokenHash' | 'workers'>;
+  /** The app's client rate limiter (RATE_LIMIT_CLIENT), shared with the other /api routes. */
+  limiter?: RateLimiter;
 }
 
-export function createConsoleApiRouter({ engine, config }: ConsoleApiOptions): Router<AppState> {
+export function createConsoleApiRouter({ engine, config, limiter }: ConsoleApiOptions): Router<AppState> {
   const router = new Router<AppState>();
-  router.get('/api/v1/blueprints/:blueprint_name/states', requireClient(createAuthenticator(config)), (ctx) => {
+  const limit = async (ctx: { state: AppState }, next: () => Promise<unknown>): Promise<void> => {
+    if (ctx.state.client) limiter?.take(ctx.state.client.id);
+    await next();
+  };
+  router.get('/api/v1/blueprints/:blueprint_name/states', requireClient(createAuthenticator(config)), limit, (ctx) => {
     const name = pathParam(ctx.params, 'blueprint_name');
     const blueprint = engine.blueprints.get(name);
     if (!blueprint) {
