@@ -114,6 +114,7 @@ export interface ConsoleRenderFigures {
   /** From a worker's result until the page marks the next state current. */
   lagMedianMs: number;
   lagMaxMs: number;
+  lagsMs: number[];
   fanPageMs: number;
   fanClickMs: number;
   fanLive: { longestMs: number; blockingMs: number; polls: number; branchesDoneDuring: number };
@@ -229,6 +230,7 @@ export async function measureConsoleRender(log: (message: string) => void = () =
       jobLive: { ...jobLiveRaw, statesVisitedDuring: after - before },
       lagMedianMs: lags[Math.floor(lags.length / 2)]!,
       lagMaxMs: lags[lags.length - 1]!,
+      lagsMs: lags.map((n) => Math.round(n)),
       fanPageMs,
       fanClickMs,
       fanLive: { ...fanLiveRaw, branchesDoneDuring: doneAfter - doneBefore },

@@ -16,14 +16,16 @@ export interface ViewContext {
 export type Cleanup = () => void;
 
 /**
- * Calls `tick` now and then every `ms` after each call settles (never two at once). `tick` returns
- * false to stop. The returned function stops it.
+ * Calls `tick` now and then every `ms`, measured from the start of each call, so a slow answer does
+ * not add to the delay; never two at once, and at least 100 ms apart. `tick` returns false to stop.
+ * The returned function stops it.
  */
 export function poll(ms: number, tick: () => Promise<boolean | void>, onError: (e: unknown) => void, onSuccess: () => void = () => {}): Cleanup {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const run = async (): Promise<void> => {
     if (stopped) return;
+    const started = performance.now();
     let again = true;
     try {
       again = (await tick()) !== false;
@@ -31,7 +33,7 @@ export function poll(ms: number, tick: () => Promise<boolean | void>, onError: (
     } catch (error) {
       onError(error);
     }
-    if (!stopped && again) timer = setTimeout(() => void run(), ms);
+    if (!stopped && again) timer = setTimeout(() => void run(), Math.max(100, ms - (performance.now() - started)));
   };
   void run();
   return () => {

@@ -1,7 +1,7 @@
 /**
  * One job, live: its graph with the path it took (visited, current, failed and not-yet-reached states,
  * edge counts), its facts and current task, the actions it allows (cancel, each decision), a timeline
- * of its states with durations, and its data as collapsible JSON. Polls the job every 750 ms while it
+ * of its states with durations, and its data as collapsible JSON. Polls the job every 500 ms while it
  * runs, and its history whenever the job changed.
  */
 import { ApiError } from '../api.js';
@@ -19,7 +19,9 @@ import { statePanel } from './state-panel.js';
 import { statusBadge } from './status.js';
 
 /** Under a second, so the page is never more than a second behind the job (a poll plus its answer). */
-const POLL_MS = 750;
+const POLL_MS = 500;
+/** Events past which the history is re-read at most every 2 s while the job stays in one state. */
+const LONG_HISTORY = 1000;
 const NO_GRAPH = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 40"><text x="10" y="25">This blueprint is no longer loaded, so its graph cannot be drawn.</text></svg>';
 
 export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
@@ -255,19 +257,35 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
     }
   }
 
-  let lastUpdate = '';
-  let historyLength = -1;
+  let historyOf = '';
+  let renderedOf = '';
+  let lastState: string | null | undefined;
+  let lastStatus = '';
+  let historyAt = 0;
+  /**
+   * The job itself is read every poll; its history (thousands of events for a big fan-out) again only
+   * when the job changed, and while the job stays in the same state at most every 2 s once the history
+   * is long. The graph's current state comes from the job, so it is never held back by this.
+   */
   async function refresh(): Promise<boolean> {
     job = await ctx.api.job(id);
-    if (job.updated_at !== lastUpdate || historyLength < 0) {
+    const moved = job.current_state !== lastState || job.status !== lastStatus;
+    const due = Date.now() - historyAt >= (history.length > LONG_HISTORY ? 2000 : 0);
+    if (moved || (job.updated_at !== historyOf && due)) {
       history = await ctx.api.history(id);
-      lastUpdate = job.updated_at;
-      historyLength = history.length;
+      historyAt = Date.now();
+      historyOf = job.updated_at;
+      lastState = job.current_state;
+      lastStatus = job.status;
+      if (selected) renderSide();
+      renderEvents();
+      renderedOf = '';
+    }
+    if (job.updated_at !== renderedOf) {
+      renderedOf = job.updated_at;
       renderHeader();
       renderGraph();
       renderData();
-      if (selected) renderSide();
-      renderEvents();
     }
     const now = Date.now();
     renderFacts(now);
