@@ -64,6 +64,10 @@ export class GraphView {
       // `__start` and the like are drawing aids (the arrow into the start state), not states.
       if (name === null || name.startsWith('__')) continue;
       g.dataset.state = name;
+      // Reachable by keyboard too: Tab to a state, Enter to open it.
+      g.setAttribute('tabindex', '0');
+      g.setAttribute('role', 'button');
+      g.setAttribute('aria-label', `state ${name}`);
       this.nodes.set(name, g);
     }
     const seen = new Set<string>();
@@ -95,6 +99,12 @@ export class GraphView {
       const node = (event.target as Element).closest('g.node') as SVGGElement | null;
       const state = node?.dataset.state;
       if (state && options.onStateClick) options.onStateClick(state);
+    });
+    this.svg.addEventListener('keydown', (event) => {
+      const state = ((event.target as Element).closest('g.node') as SVGGElement | null)?.dataset.state;
+      if (!state || (event.key !== 'Enter' && event.key !== ' ')) return;
+      event.preventDefault();
+      options.onStateClick?.(state);
     });
   }
 

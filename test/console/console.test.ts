@@ -77,6 +77,12 @@ describe.skipIf(!hasTool('chromium'))('console in a browser', () => {
     await shot(page, '03-blueprint-graph');
   });
 
+  it('opens a state from the keyboard as well', async () => {
+    await page.focus(node('attempt'));
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-state-panel=attempt] pre.yaml').textContent()).toContain('task: console.attempt');
+  });
+
   it('starts a job and moves its current state along the graph as the worker completes tasks', async () => {
     const worker = new HttpWorker(server, 'console-w1', ['console.prepare', 'console.publish']);
     await worker.register();
