@@ -15,6 +15,8 @@ export interface BenchArgs {
   cpuProfile: boolean;
   out?: string;
   markdown: boolean;
+  /** Only these set-ups (ceiling, memory, redis-1, redis-2); the ceiling always runs for the ratio. */
+  targets?: string[];
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -23,6 +25,7 @@ export const USAGE = `npm run bench -- [options]
   --scenario NAME         run one scenario (repeat, or give a comma list); --list shows them
   --clients N --workers N --duration SECONDS   the load shape of throughput scenarios
   --no-redis              skip the Redis set-ups
+  --targets LIST          only these set-ups: memory,redis-1,redis-2 (the ceiling always runs)
   --log-level LEVEL       Switchyard's LOG_LEVEL during the bench (default warn)
   --cpu-prof              write V8 CPU profiles of the Switchyard processes to bench/results/profiles/
   --out FILE              where to write the JSON results (default bench/results/<time>.json)
@@ -64,6 +67,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       workers: { type: 'string' },
       duration: { type: 'string' },
       'no-redis': { type: 'boolean', default: false },
+      targets: { type: 'string' },
       'log-level': { type: 'string', default: 'warn' },
       'cpu-prof': { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -91,6 +95,13 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   if (workers !== undefined) args.workers = Math.round(workers);
   if (duration !== undefined) args.durationMs = duration * 1000;
   if (values.out !== undefined) args.out = values.out;
+  if (values.targets !== undefined) {
+    const known = ['ceiling', 'memory', 'redis-1', 'redis-2'];
+    const targets = values.targets.split(',').filter((t) => t.length > 0);
+    const unknown = targets.filter((t) => !known.includes(t));
+    if (unknown.length > 0) throw new Error(`--targets: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
+    args.targets = targets;
+  }
   if (values.url !== undefined) {
     const missing = (['client-token', 'worker-token', 'endpoint'] as const).filter((k) => values[k] === undefined);
     if (missing.length > 0) throw new Error(`--url needs ${missing.map((k) => `--${k}`).join(', ')}`);

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const settings: BenchSettings = { logLevel: args.logLevel, redisAvailable };
   if (args.noRedis) settings.redisSkip = '--no-redis was given';
   if (args.quick) settings.pool = new TargetPool();
+  if (args.targets) settings.only = args.targets;
   if (args.external) settings.external = args.external;
   if (args.cpuProfile) {
     settings.cpuProfileDir = join(resultsDir, 'profiles', stamp);

@@ -52,6 +52,20 @@ export interface BenchSettings {
   redisSkip?: string;
   /** --quick: keep each target running across scenarios instead of starting it fresh for each. */
   pool?: TargetPool;
+  /** --targets: the set-ups to run besides the ceiling (names as in targetKey). */
+  only?: string[];
+}
+
+/** The name a set-up has on the command line (--targets). */
+export function targetKey(spec: TargetSpec): string {
+  return spec.kind === 'redis' ? `redis-${spec.processes}` : spec.kind;
+}
+
+/** Drops the set-ups that --targets left out; the ceiling and an external server always stay. */
+export function selectTargets(settings: BenchSettings, specs: TargetSpec[]): TargetSpec[] {
+  const only = settings.only;
+  if (!only) return specs;
+  return specs.filter((spec) => spec.kind === 'ceiling' || spec.kind === 'external' || only.includes(targetKey(spec)));
 }
 
 export interface RunningTarget {

@@ -2,7 +2,7 @@ import { ApiClient } from '../load/api-client.js';
 import { rssBytes } from '../load/proc.js';
 import { startWorkers } from '../load/workers.js';
 import { fmt, fmtInt, fmtMb, type Table } from '../report/table.js';
-import { CEILING, MEMORY, REDIS_1, eachTarget, failedCells, redisSkipReason, targetName, withTarget, type TargetSpec } from '../targets.js';
+import { CEILING, MEMORY, REDIS_1, eachTarget, failedCells, redisSkipReason, selectTargets, targetName, withTarget, type TargetSpec } from '../targets.js';
 import type { ProbeStats } from '../child/probe-protocol.js';
 import type { Scenario } from './scenario.js';
 
@@ -37,7 +37,7 @@ export const idlePolls: Scenario = {
     const skip = redisSkipReason(ctx.settings);
     if (skip) notes.push(`Redis skipped: ${skip}`);
     else targets.push(REDIS_1);
-    const outcomes = await eachTarget(targets, ctx.log, async (spec): Promise<IdleRow> => {
+    const outcomes = await eachTarget(selectTargets(ctx.settings, targets), ctx.log, async (spec): Promise<IdleRow> => {
       ctx.log(`  idle-polls: ${targetName(spec)} (${polls} polls, hold ${holdMs} ms)`);
       return withTarget(spec, ctx.settings, { ceiling: { tasksPerJob: 1, parallel: false } }, async (target) => {
           const server = target.servers[0]!;

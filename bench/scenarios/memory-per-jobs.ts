@@ -1,6 +1,6 @@
 import { runLoad } from '../load/run-load.js';
 import { fmt, fmtInt, fmtMb, type Table } from '../report/table.js';
-import { CEILING, MEMORY, REDIS_1, eachTarget, failedCells, redisSkipReason, targetName, withTarget, type TargetSpec } from '../targets.js';
+import { CEILING, MEMORY, REDIS_1, eachTarget, failedCells, redisSkipReason, selectTargets, targetName, withTarget, type TargetSpec } from '../targets.js';
 import type { Scenario } from './scenario.js';
 import { loadOptionsFor } from './throughput.js';
 
@@ -29,7 +29,7 @@ export const memoryPerJobs: Scenario = {
     const skip = redisSkipReason(ctx.settings);
     if (skip) notes.push(`Redis skipped: ${skip}`);
     else targets.push(REDIS_1);
-    const outcomes = await eachTarget(targets, ctx.log, async (spec): Promise<MemoryRow> => {
+    const outcomes = await eachTarget(selectTargets(ctx.settings, targets), ctx.log, async (spec): Promise<MemoryRow> => {
       ctx.log(`  memory-per-jobs: ${targetName(spec)} (${fmtInt(jobs)} jobs)`);
       return withTarget(spec, ctx.settings, { ceiling: { tasksPerJob: 1, parallel: false } }, async (target) => {
           const plan = {

@@ -7,6 +7,7 @@ import {
   REDIS_1,
   REDIS_2,
   redisSkipReason,
+  selectTargets,
   targetName,
   withTarget,
   type CeilingShape,
@@ -50,9 +51,9 @@ export function standardTargets(ctx: ScenarioContext, notes: string[]): TargetSp
   const skip = redisSkipReason(ctx.settings);
   if (skip) {
     notes.push(`Redis skipped: ${skip}`);
-    return [CEILING, MEMORY];
+    return selectTargets(ctx.settings, [CEILING, MEMORY]);
   }
-  return [CEILING, MEMORY, REDIS_1, REDIS_2];
+  return selectTargets(ctx.settings, [CEILING, MEMORY, REDIS_1, REDIS_2]);
 }
 
 export function loadOptionsFor(plan: ThroughputPlan, target: RunningTarget, ctx: ScenarioContext): LoadOptions {
