@@ -1,11 +1,8 @@
 /** A parallel state seen as one node: counts by status, and on click the list of its branches. */
 import { h } from '../dom.js';
+import type { BranchCounts } from '../graph-fanout.js';
 import type { BranchRow } from '../overlay.js';
 
-export interface BranchCounts {
-  total: number;
-  by_status: Record<string, number>;
-}
 
 export function countsOf(rows: readonly BranchRow[]): BranchCounts {
   const by_status: Record<string, number> = {};

@@ -17,6 +17,7 @@ import { loadStates } from './blueprints.js';
 import { branchPanel, countLabel, countsOf } from './branches.js';
 import { statePanel } from './state-panel.js';
 import { statusBadge } from './status.js';
+import { Timeline } from './timeline.js';
 
 /** Under a second, so the page is never more than a second behind the job (a poll plus its answer). */
 const POLL_MS = 500;
@@ -43,7 +44,7 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
   const message = h('div', { class: 'action-message', role: 'status' });
   const facts = h('div', { class: 'facts' });
   const side = h('aside', { class: 'side' });
-  const timeline = h('section', { class: 'timeline', 'data-timeline': 'true' });
+  const timeline = new Timeline((state) => selectState(state));
   const data = h('section', { class: 'job-data' });
   const graph = new GraphView(svg, {
     onStateClick: (state) => selectState(state),
@@ -64,7 +65,7 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
     facts,
     h('div', { class: 'split' }, h('div', {}, legend, graph.element), side),
     h('h2', {}, 'Timeline'),
-    timeline,
+    timeline.element,
     h('h2', {}, 'Data'),
     data,
   );
@@ -179,54 +180,6 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
     );
   }
 
-  const spansList = h('div', { class: 'spans-box' });
-  const events = h('details', { class: 'events' }, h('summary', {}, 'All events'));
-  const eventsBody = h('div');
-  events.append(eventsBody);
-  events.addEventListener('toggle', () => renderEvents());
-  timeline.append(spansList, events);
-
-  /** The raw event list is built only while it is open (a fan-out job has thousands of events). */
-  function renderEvents(): void {
-    (events.firstElementChild as HTMLElement).textContent = `All ${history.length} events`;
-    if (!events.open) return;
-    replace(
-      eventsBody,
-      h(
-        'table',
-        { class: 'list small' },
-        history.map((e) => {
-          const { event_id: _id, job_id: _job, timestamp, event_type, state, ...rest } = e;
-          return h('tr', {}, h('td', {}, formatTime(timestamp)), h('td', {}, event_type), h('td', {}, state ?? ''), h('td', {}, h('code', {}, Object.keys(rest).length ? JSON.stringify(rest) : '')));
-        }),
-      ),
-    );
-  }
-
-  function renderTimeline(now: number): void {
-    const spans = stateSpans(job, history, now);
-    const total = Math.max(1, spans.reduce((n, s) => n + s.durationMs, 0));
-    replace(
-      spansList,
-      spans.length === 0
-        ? h('p', { class: 'muted' }, 'No state entered yet.')
-        : h(
-            'ol',
-            { class: 'spans' },
-            spans.map((s) =>
-              h(
-                'li',
-                { class: s.open ? 'open' : '', 'data-span': s.state },
-                h('button', { type: 'button', class: 'link', onclick: () => selectState(s.state) }, s.state),
-                h('span', { class: 'bar-track' }, h('span', { class: 'bar', style: `width:${Math.max(0.5, (s.durationMs / total) * 100)}%` })),
-                h('span', { class: 'duration' }, formatDuration(s.durationMs), s.open ? ' (so far)' : ''),
-                h('span', { class: 'muted small', title: formatTime(s.startedAt) }, `at +${formatDuration(Date.parse(s.startedAt) - Date.parse(job.created_at))}`),
-              ),
-            ),
-          ),
-    );
-  }
-
   function selectState(state: string): void {
     selected = state;
     graph.select(state);
@@ -278,7 +231,7 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
       lastState = job.current_state;
       lastStatus = job.status;
       if (selected) renderSide();
-      renderEvents();
+      timeline.renderEvents(history);
       renderedOf = '';
     }
     if (job.updated_at !== renderedOf) {
@@ -289,7 +242,7 @@ export async function jobView(ctx: ViewContext, id: string): Promise<Cleanup> {
     }
     const now = Date.now();
     renderFacts(now);
-    renderTimeline(now);
+    timeline.render(job, history, now);
     return !isTerminal(job.status);
   }
 
