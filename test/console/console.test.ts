@@ -233,6 +233,15 @@ describe.skipIf(!hasTool('chromium'))('console in a browser', () => {
     await shot(page, '12-workers-dashboard');
   });
 
+  it('asks for the token again when the server stops accepting it', async () => {
+    await page.evaluate(`sessionStorage.setItem('switchyard.clientToken', 'revoked-token-0123456789')`);
+    await page.goto(`${base}#/workers`);
+    await page.reload();
+    await page.waitForSelector('form[data-form=login]');
+    expect(await page.locator('form[data-form=login] [role=alert]').textContent()).toContain('enter it again');
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+  });
+
   it('threw no error in the page', () => {
     expect(browser.errors).toEqual([]);
   });
