@@ -80,13 +80,9 @@ export function createConsoleRouter(options: ConsoleRouterOptions = {}): Router<
     ctx.body = await readFile(join(distDir, name));
   }
 
-  // strict: `/_public/console` and `/_public/console/` are different routes (the first redirects).
-  const router = new Router<AppState>({ strict: true });
-  // Relative asset URLs in index.html need the trailing slash.
-  router.get(CONSOLE_PATH, (ctx) => {
-    ctx.redirect(`${CONSOLE_PATH}/`);
-  });
-  router.get(`${CONSOLE_PATH}/`, (ctx) => serve(ctx, 'index.html'));
+  const router = new Router<AppState>();
+  // index.html names its assets by absolute path, so the page works with and without the slash.
+  router.get(CONSOLE_PATH, (ctx) => serve(ctx, 'index.html'));
   router.get(`${CONSOLE_PATH}/:file`, (ctx) => serve(ctx, ctx.params.file ?? ''));
   return router;
 }
