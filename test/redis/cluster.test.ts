@@ -8,6 +8,7 @@ import { createRedisStore } from '../../src/storage/redis.js';
 import { describeStoreContract, jobRecord, taskRecord, workerRecord } from '../storage/contract.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis.js';
 import { hasTool } from '../support/tools.js';
+import { asClient, asWorker, startOrchestrator } from './processes.js';
 
 describe.skipIf(!hasTool('redis-server'))('redis cluster', () => {
   let cluster: RedisCluster;
@@ -49,4 +50,24 @@ describe.skipIf(!hasTool('redis-server'))('redis cluster', () => {
       await store.close();
     }
   });
+
+  it('runs jobs end to end through two orchestrator processes given one seed node each', async () => {
+    const [a, b] = await Promise.all([
+      startOrchestrator(cluster.urls[0]!, { REDIS_PREFIX: 'cluster-e2e:' }),
+      startOrchestrator(cluster.urls[2]!, { REDIS_PREFIX: 'cluster-e2e:' }),
+    ]);
+    try {
+      await asWorker(b.url, 'POST', '/_worker/workers/register', { worker_id: 'cw', supported_tasks: ['work'] });
+      const poll = asWorker(b.url, 'GET', '/_worker/workers/cw/tasks/next?timeout=10');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const created = await asClient(a.url, 'POST', '/api/v1/jobs/single', { initial_data: { n: 7 } });
+      const task = (await poll).body as { job_id: string; task_id: string; params: { n: number } };
+      expect(task).toMatchObject({ job_id: (created.body as { job_id: string }).job_id, params: { n: 7 } });
+      const result = await asWorker(a.url, 'POST', '/_worker/tasks/result', { job_id: task.job_id, task_id: task.task_id, worker_id: 'cw', result: { status: 'success', data: { ok: 1 } } });
+      expect(result.body).toEqual({ status: 'result_accepted_success' });
+      expect((await asClient(b.url, 'GET', `/api/v1/jobs/${task.job_id}`)).body).toMatchObject({ status: 'finished', state_history: { ok: 1 } });
+    } finally {
+      await Promise.all([a.kill('SIGTERM'), b.kill('SIGTERM')]);
+    }
+  }, 60_000);
 });
