@@ -34,7 +34,18 @@ export interface PoolSizes {
   workerConnections: number;
 }
 
+/** Requests made, by exchange; a poll that came back empty (204) is counted apart. */
+export interface RequestCounts {
+  create: number;
+  status: number;
+  register: number;
+  pollWithTask: number;
+  pollEmpty: number;
+  result: number;
+}
+
 export class ApiClient {
+  readonly counts: RequestCounts = { create: 0, status: 0, register: 0, pollWithTask: 0, pollEmpty: 0, result: 0 };
   private readonly clientPools: Pool[];
   private readonly workerPools: Pool[];
   private readonly clientHeaders: Record<string, string>;
@@ -70,6 +81,7 @@ export class ApiClient {
   }
 
   async createJob(via: number, initialData: Record<string, unknown>): Promise<string> {
+    this.counts.create += 1;
     const reply = await this.clientPools[this.urlIndex(via)]!.request({
       method: 'POST',
       path: this.options.endpoint,
@@ -86,6 +98,7 @@ export class ApiClient {
   }
 
   async jobStatus(via: number, jobId: string): Promise<JobStatusReply> {
+    this.counts.status += 1;
     const reply = await this.clientPools[this.urlIndex(via)]!.request({
       method: 'GET',
       path: `/api/v1/jobs/${encodeURIComponent(jobId)}`,
@@ -97,6 +110,7 @@ export class ApiClient {
   }
 
   async register(via: number, workerId: string): Promise<void> {
+    this.counts.register += 1;
     const reply = await this.workerPools[this.urlIndex(via)]!.request({
       method: 'POST',
       path: '/_worker/workers/register',
@@ -116,13 +130,18 @@ export class ApiClient {
       signal,
     });
     const text = await reply.body.text();
-    if (reply.statusCode === 204) return null;
+    if (reply.statusCode === 204) {
+      this.counts.pollEmpty += 1;
+      return null;
+    }
     if (reply.statusCode !== 200) throw new UnexpectedReply('next task', reply.statusCode, text);
+    this.counts.pollWithTask += 1;
     return JSON.parse(text) as Task;
   }
 
   /** Posts a successful result in the reference's nested form. */
   async postResult(via: number, workerId: string, task: Task, data: Record<string, unknown>): Promise<void> {
+    this.counts.result += 1;
     const reply = await this.workerPools[this.urlIndex(via)]!.request({
       method: 'POST',
       path: '/_worker/tasks/result',

@@ -1,4 +1,4 @@
-import { ApiClient } from './api-client.js';
+import { ApiClient, type RequestCounts } from './api-client.js';
 import { JobTracker, type JobOutcome } from './job-tracker.js';
 import type { LoadOptions } from './options.js';
 import { RecentJobs, startPollers } from './pollers.js';
@@ -39,6 +39,8 @@ export interface LoadResult {
   tasks: number;
   /** Status reads by pollers per second. */
   pollerReadsPerSecond: number;
+  /** HTTP requests per counted job, by exchange (the ceiling's show the protocol's minimum). */
+  requestsPerJob: Record<keyof RequestCounts, number> & { total: number };
   /** Status reads the clients needed to see their jobs end (in the window). */
   trackerReads: number;
   generatorCpuSeconds: number;
@@ -71,6 +73,8 @@ export async function runLoad(options: LoadOptions, watched: WatchedProcess[] = 
   let pollerReadsStart = 0;
   let tasksStart = 0;
   let trackerReadsStart = 0;
+  let countsStart: RequestCounts = { ...api.counts };
+  let countsEnd: RequestCounts = { ...api.counts };
 
   const beginWindow = (): void => {
     windowStart = nowMs();
@@ -80,6 +84,7 @@ export async function runLoad(options: LoadOptions, watched: WatchedProcess[] = 
     pollerReadsStart = pollers.reads;
     tasksStart = fleet.tasks;
     trackerReadsStart = tracker.statusReads;
+    countsStart = { ...api.counts };
   };
 
   let generatorCpuSeconds = 0;
@@ -97,6 +102,7 @@ export async function runLoad(options: LoadOptions, watched: WatchedProcess[] = 
     pollerReads = pollers.reads - pollerReadsStart;
     tasks = fleet.tasks - tasksStart;
     trackerReads = tracker.statusReads - trackerReadsStart;
+    countsEnd = { ...api.counts };
   };
 
   const createAndWait = async (via: number): Promise<JobOutcome> => {
@@ -163,6 +169,9 @@ export async function runLoad(options: LoadOptions, watched: WatchedProcess[] = 
   const windowSeconds = (windowEnd - windowStart) / 1000;
   const counted = outcomes.filter((o) => o.status !== 'timeout');
   const jobs = counted.length;
+  const perJob = (key: keyof RequestCounts): number => (countsEnd[key] - countsStart[key]) / jobs;
+  const keys = Object.keys(countsEnd) as (keyof RequestCounts)[];
+  const requestsPerJob = Object.fromEntries(keys.map((k) => [k, perJob(k)])) as Record<keyof RequestCounts, number>;
   const result: LoadResult = {
     mode: options.mode,
     clients: options.clients,
@@ -177,6 +186,7 @@ export async function runLoad(options: LoadOptions, watched: WatchedProcess[] = 
     tasks,
     pollerReadsPerSecond: pollerReads / windowSeconds,
     trackerReads,
+    requestsPerJob: { ...requestsPerJob, total: keys.reduce((sum, k) => sum + requestsPerJob[k], 0) },
     generatorCpuSeconds,
     generatorCoreShare: generatorCpuSeconds / windowSeconds,
     processes: watched.map((w, i) => ({

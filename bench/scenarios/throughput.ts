@@ -139,6 +139,7 @@ function emptyResult(plan: ThroughputPlan): LoadResult {
     tasks: 0,
     pollerReadsPerSecond: nan,
     trackerReads: 0,
+    requestsPerJob: { create: nan, status: nan, register: nan, pollWithTask: nan, pollEmpty: nan, result: nan, total: nan },
     generatorCpuSeconds: nan,
     generatorCoreShare: nan,
     processes: [],
@@ -171,6 +172,7 @@ export const THROUGHPUT_COLUMNS = [
   'server CPU s/1k jobs',
   'redis CPU s/1k jobs',
   'peak RSS MB',
+  'HTTP req/job',
   'generator cores',
   'errors',
 ];
@@ -191,6 +193,7 @@ export function throughputCells(scenario: string, row: ThroughputRow): string[] 
     fmt(serverCpuPer1000(r), 3),
     redis ? fmt(redis.cpuSecondsPer1000Jobs, 3) : '-',
     fmtMb(serverPeakRss(r)),
+    fmt(r.requestsPerJob.total, 2),
     fmt(r.generatorCoreShare, 2),
     row.failure === undefined ? String(r.errors + r.timedOutJobs + r.unfinishedJobs) : `failed: ${row.failure.split('\n')[0]!.slice(0, 80)}`,
   ];
