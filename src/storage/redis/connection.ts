@@ -176,6 +176,15 @@ export function toStoreError(error: unknown, where: string): Error {
   const isReply = err.name === 'ReplyError';
   if (isReply && !UNAVAILABLE_REPLIES.test(err.message)) return err;
   return new StoreUnavailableError(
-    `the Redis store at ${where} is unavailable (${err.message}); the call was not completed, retry when Redis is back`,
+    `the Redis store at ${where} is unavailable (${plainReason(err.message)}); the call was not completed, retry when Redis is back`,
   );
+}
+
+/** ioredis's wording for the usual failures, in plain words. */
+function plainReason(message: string): string {
+  if (message.startsWith("Stream isn't writeable")) return 'not connected, reconnecting';
+  if (message.startsWith('Connection is closed')) return 'connection lost';
+  if (message.startsWith('Command timed out')) return 'no reply in time';
+  if (message.includes('ECONNREFUSED')) return 'connection refused';
+  return message;
 }
