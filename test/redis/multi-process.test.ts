@@ -56,8 +56,9 @@ describe.skipIf(!hasTool('redis-server'))('several orchestrator processes on one
     const wokenAfter = Date.now() - queuedAt;
     expect(reply.status).toBe(200);
     expect((reply.body as TaskBody).job_id).toBe(jobId);
+    // The poll would otherwise wait its full 10 s; well under that shows the wake-up (with room for a busy CI machine).
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(wokenAfter).toBeLessThan(1000);
+    expect(wokenAfter).toBeLessThan(2000);
 
     // The result goes through the third process; the first one sees the job finished.
     const task = reply.body as TaskBody;
