@@ -89,4 +89,15 @@ describe.skipIf(!hasTool('redis-server'))('redis outage', () => {
     // Scripts were flushed with the restart; they are loaded again on first use.
     expect((await store.tasks.claimNextTask('w1', T0 + 3, { alive_until: T0 + 60_000 })).outcome).toBe('claimed');
   });
+
+  it('closes at once while Redis is down', async () => {
+    server = await startRedisServer();
+    store = createRedisStore({ url: server.url });
+    await store.start();
+    await server.kill('SIGKILL');
+    const started = Date.now();
+    await store.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await expect(store.jobs.load('j1')).rejects.toThrow(/not started/);
+  });
 });

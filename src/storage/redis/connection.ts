@@ -155,7 +155,10 @@ export async function openRedisConnections(options: RedisConnectionOptions): Pro
     isCluster,
     where,
     async close() {
-      await Promise.allSettled([command.quit(), subscriber.quit()]);
+      // QUIT politely when connected; a client that is reconnecting would queue QUIT until Redis is
+      // back (the subscriber keeps an offline queue), so it is just dropped.
+      const quit = (client: RedisClient): Promise<unknown> => (client.status === 'ready' ? client.quit() : Promise.resolve());
+      await Promise.allSettled([quit(command), quit(subscriber)]);
       command.disconnect();
       subscriber.disconnect();
     },
