@@ -64,7 +64,7 @@ function baseOptions(first: URL, options: RedisConnectionOptions): RedisOptions 
   };
 }
 
-function describe(urls: URL[]): string {
+function hostList(urls: URL[]): string {
   return urls.map((url) => url.host).join(',');
 }
 
@@ -106,7 +106,7 @@ async function detectCluster(urls: URL[], base: RedisOptions): Promise<boolean> 
   // Errors also surface through connectClient; the listener only keeps them from being "unhandled".
   probe.on('error', () => undefined);
   try {
-    await connectClient(probe, describe(urls));
+    await connectClient(probe, hostList(urls));
     const info = await probe.info('cluster');
     return /cluster_enabled:1/.test(info);
   } finally {
@@ -116,7 +116,7 @@ async function detectCluster(urls: URL[], base: RedisOptions): Promise<boolean> 
 
 export async function openRedisConnections(options: RedisConnectionOptions): Promise<RedisConnections> {
   const urls = parseUrls(options.url);
-  const where = describe(urls);
+  const where = hostList(urls);
   const base = baseOptions(urls[0]!, options);
   const isCluster = options.cluster ?? (urls.length > 1 || (await detectCluster(urls, base)));
   const make = (role: 'command' | 'subscriber'): RedisClient => {
