@@ -12,6 +12,12 @@ export const BLUEPRINTS = fileURLToPath(new URL('./blueprints', import.meta.url)
 const ENTRY = fileURLToPath(new URL('./orchestrator-process.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+const live = new Set<ChildProcess>();
+// A test run that ends without its teardown must not leave orchestrators behind.
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export interface Orchestrator {
   readonly url: string;
   readonly pid: number;
@@ -43,7 +49,8 @@ export async function startOrchestrator(redisUrl: string, env: Record<string, st
     errors = (errors + chunk.toString('utf8')).slice(-20_000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.once('exit', () => child.kill('SIGKILL'));
+  live.add(child);
+  void exited.then(() => live.delete(child));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`orchestrator did not start within 30 s:\n${errors}`)), 30_000);
     void exited.then(() => reject(new Error(`orchestrator exited before listening:\n${errors}`)));
