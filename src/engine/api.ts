@@ -5,23 +5,10 @@
  */
 import type { CompiledBlueprint, GraphOverlay } from '../blueprint/types.js';
 
-export const JOB_STATUSES = [
-  'pending',
-  'running',
-  'waiting_for_worker',
-  'waiting_for_human',
-  'waiting_for_parallel',
-  'waiting_for_child',
-  'waiting',
-  'finished',
-  'failed',
-  'cancelled',
-  'quarantined',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
-export const TERMINAL_STATUSES = ['finished', 'failed', 'cancelled', 'quarantined'] as const satisfies readonly JobStatus[];
-export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+// The statuses are the store's (storage may not import the engine); the API shows them as they are.
+export { JOB_STATUSES, TERMINAL_JOB_STATUSES as TERMINAL_STATUSES } from '../storage/types.js';
+export type { JobStatus } from '../storage/types.js';
+import type { JobStatus } from '../storage/types.js';
 
 export const ERROR_CODES = ['TRANSIENT_ERROR', 'PERMANENT_ERROR', 'INVALID_INPUT_ERROR'] as const;
 

@@ -10,7 +10,7 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-/** Same list as `JOB_STATUSES` of src/engine/api.ts (storage may not import the engine). */
+/** Job statuses, as the API shows them (src/engine/api.ts re-exports them). */
 export const JOB_STATUSES = [
   'pending',
   'running',
