@@ -5,6 +5,7 @@
  */
 import jsonata from 'jsonata';
 import { SwitchyardError } from '../errors.js';
+import { unsafeRegexIn, unsafeRegexMessage } from './regex-safety.js';
 import type { EvaluateOptions, Expression, JsonValue, Scope, Template } from './types.js';
 
 /** Guards against runaway expressions (deep recursion, endless loops) at run time. */
@@ -67,8 +68,9 @@ export function checkExpression(source: string): ExpressionSyntaxError | undefin
   if (!parts) return { message: 'not an expression: write ${ ... }', index: 0 };
   if (parts.body.trim() === '') return { message: 'empty expression', index: parts.offset };
   try {
-    parse(parts.body);
-    return undefined;
+    // A regex that can backtrack exponentially would run past the time limit inside one step.
+    const unsafe = unsafeRegexIn(parse(parts.body).ast());
+    return unsafe ? { message: unsafeRegexMessage(unsafe), index: parts.offset } : undefined;
   } catch (error) {
     const e = error as { message?: string; position?: number; token?: string };
     const position = typeof e.position === 'number' ? e.position : 0;
