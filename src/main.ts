@@ -15,6 +15,7 @@ import { createApp, type SwitchyardApp } from './http/app.js';
 import { createBodyValidator } from './http/schemas.js';
 import { createAuthenticator } from './http/auth.js';
 import { createWorkerSockets } from './http/worker-sockets.js';
+import { createRateLimiter } from './http/rate-limit.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createMemoryStore } from './storage/memory.js';
@@ -97,6 +98,7 @@ export async function startSwitchyard(config: Config, options: StartOptions = {}
     validator: createBodyValidator(),
     logger,
     ...(options.pingIntervalMs === undefined ? {} : { pingIntervalMs: options.pingIntervalMs }),
+    limiter: createRateLimiter(config.rateLimitWorker, 'worker'),
     onProgress: (update) => engine.progress(update),
   });
   // Cancels reach the socket this process holds; the engine relays others through the store.

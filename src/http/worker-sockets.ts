@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { SwitchyardError } from '../errors.js';
 import type { Authenticator } from './auth.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { HttpLogger } from './logger.js';
 import type { BodyValidator } from './schemas.js';
 
@@ -49,6 +50,8 @@ export interface WorkerSocketsOptions {
   /** How often to ping; a socket that did not answer the previous ping is terminated. */
   pingIntervalMs?: number;
   maxMessageBytes?: number;
+  /** RATE_LIMIT_WORKER for progress messages (each one is a store commit); none when absent. */
+  limiter?: RateLimiter;
 }
 
 export const WS_PATH = /^\/_worker\/ws\/([A-Za-z0-9._-]{1,128})\/?$/;
@@ -98,6 +101,7 @@ export function createWorkerSockets(options: WorkerSocketsOptions): WorkerSocket
       return;
     }
     try {
+      options.limiter?.take(workerId);
       const update = validator.check<Omit<ProgressUpdate, 'worker_id'>>('progress-update', message);
       await onProgress({
         worker_id: workerId,

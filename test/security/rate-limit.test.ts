@@ -5,6 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimitedError } from '../../src/errors.js';
 import { routesOf } from '../../src/http/openapi.js';
@@ -132,5 +133,25 @@ describe('rate limits on the real server', () => {
     await flood;
     expect((await server.waitForJob(jobId)).status).toBe('finished');
     expect(noisyStatuses.filter((s) => s === 429).length).toBeGreaterThan(noisyStatuses.length * 0.5);
+  });
+
+  it('limits progress messages on a worker WebSocket by RATE_LIMIT_WORKER too', async () => {
+    await sleep(1100);
+    const worker = new HttpWorker(server, 'ws-flood', ['sec.echo']);
+    await worker.register();
+    const jobId = await server.createJob('sec_echo', { message: 'progress' });
+    await sleep(1100);
+    const task = await worker.take();
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/_worker/ws/ws-flood`, { headers: { 'x-worker-token': server.workerToken } });
+    await new Promise((resolve) => socket.once('open', resolve));
+    const errors: string[] = [];
+    socket.on('message', (data) => errors.push(String((JSON.parse(String(data)) as { code?: string }).code)));
+    for (let i = 0; i < 30; i++) socket.send(JSON.stringify({ event: 'progress_update', job_id: jobId, task_id: task.task_id, progress: i }));
+    await sleep(500);
+    socket.close();
+    expect(errors.filter((code) => code === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(20);
+    const history = (await server.client.get<{ event_type: string }[]>(`/api/v1/jobs/${jobId}/history`)).body;
+    expect(history.filter((e) => e.event_type === 'progress_update').length).toBeLessThanOrEqual(8);
+    await worker.succeed(task);
   });
 });
