@@ -109,6 +109,10 @@ export async function startSwitchyard(config: Config, options: StartOptions = {}
     onSourceError: (error, metric) => logger.warn({ err: error, metric }, 'metric source failed'),
   });
   const server = createServer();
+  // Slow senders (slowloris) may hold a connection only so long: headers within 10 s, the whole
+  // request within 30 s. Long-polls are unaffected: these bound receiving the request, not the reply.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   server.on('upgrade', (request, socket, head) => sockets.handleUpgrade(request, socket as Socket, head));
   const connections = new Set<Socket>();
   server.on('connection', (socket) => {
