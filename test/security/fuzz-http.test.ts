@@ -6,6 +6,7 @@
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routesOf } from '../../src/http/openapi.js';
 import { HttpWorker } from '../support/http-worker.js';
@@ -242,6 +243,54 @@ describe('fuzzing the HTTP API', () => {
         if (status !== 'closed') expect(status, JSON.stringify(text.slice(0, 200))).toBeLessThan(500);
       });
       await runFuzz('raw http', property, Math.max(50, Math.round(FUZZ.runs / 3)));
+      expect((await fetch(`${server.url}/_public/status`)).status).toBe(200);
+    },
+    FUZZ_TEST_TIMEOUT,
+  );
+
+  it(
+    'answers random and mutated WebSocket messages with error events, and keeps the socket open',
+    async () => {
+      const socket = new WebSocket(`${server.url.replace('http', 'ws')}/_worker/ws/fz-w1`, { headers: { 'x-worker-token': server.workerToken } });
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      const replies: string[] = [];
+      let sentinel: { id: string; resolve: () => void } | undefined;
+      socket.on('message', (data) => {
+        const text = String(data);
+        replies.push(text);
+        if (sentinel && text.includes(sentinel.id)) sentinel.resolve();
+      });
+      let batches = 0;
+      const progress = { event: 'progress_update', job_id: ids.jobs[0], task_id: ids.tasks[0], progress: 50, message: 'half' };
+      const message = fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'null'),
+        fc.tuple(fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([ms]) => JSON.stringify(ms.reduce((v, m) => m(v), progress as unknown)) ?? 'null'),
+        fc.integer({ min: 60, max: 3000 }).map((depth) => nestedJson(depth)),
+      );
+      const property = fc.asyncProperty(fc.array(message, { minLength: 1, maxLength: 5 }), async (batch) => {
+        replies.length = 0;
+        for (const text of batch) socket.send(text);
+        const id = `sentinel-${++batches}`;
+        const answered = new Promise<void>((resolve) => {
+          sentinel = { id, resolve };
+        });
+        // A progress update for a job that does not exist gets an error naming it: it marks the end of the batch.
+        socket.send(JSON.stringify({ event: 'progress_update', job_id: id, task_id: id, progress: 1 }));
+        await answered;
+        expect(socket.readyState).toBe(WebSocket.OPEN);
+        for (const reply of replies) {
+          const parsed = JSON.parse(reply) as { event?: unknown; code?: unknown; error?: unknown };
+          expect(parsed.event, reply).toBe('error');
+          expect(parsed.code, reply).not.toBe('INTERNAL_ERROR');
+          expect(typeof parsed.error === 'string' && parsed.error.length >= 8, reply).toBe(true);
+        }
+      });
+      await runFuzz('websocket messages', property);
+      socket.close();
       expect((await fetch(`${server.url}/_public/status`)).status).toBe(200);
     },
     FUZZ_TEST_TIMEOUT,
