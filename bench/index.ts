@@ -3,10 +3,11 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from './child/spawn.js';
 import { parseBenchArgs, USAGE } from './cli.js';
+import { goalsTable } from './report/goals.js';
 import { renderMarkdown, renderText, type Table } from './report/table.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { ScenarioContext } from './scenarios/scenario.js';
-import { detectRedis, TargetPool, type BenchSettings } from './targets.js';
+import { CEILING, detectRedis, MEMORY, REDIS_1, REDIS_2, selectTargets, TargetPool, type BenchSettings } from './targets.js';
 
 /**
  * `npm run bench`: runs the scenarios (all, or those named with --scenario), prints their tables, and
@@ -69,13 +70,19 @@ async function main(): Promise<void> {
   );
 
   const started = Date.now();
+  if (settings.pool && !settings.external) {
+    process.stdout.write('starting every set-up once for the quick run...\n');
+    await settings.pool.prestart(selectTargets(settings, redisAvailable ? [CEILING, MEMORY, REDIS_1, REDIS_2] : [CEILING, MEMORY]), settings);
+  }
   const tables: Table[] = [];
   const results: Record<string, unknown> = {};
   let failed = 0;
   for (const scenario of chosen) {
     process.stdout.write(`\n== ${scenario.name}: ${scenario.description}\n`);
+    const scenarioStart = Date.now();
     try {
       const output = await scenario.run(ctx);
+      process.stdout.write(`  (${((Date.now() - scenarioStart) / 1000).toFixed(1)} s)\n`);
       results[scenario.name] = output.data;
       tables.push(...output.tables);
       for (const table of output.tables) process.stdout.write(`${renderText(table)}\n`);
@@ -88,6 +95,8 @@ async function main(): Promise<void> {
   }
 
   await settings.pool?.close();
+  const goals = goalsTable(results);
+  if (goals.rows.length > 0) tables.push(goals);
 
   const out = args.out ?? join(resultsDir, `${stamp}${args.quick ? '-quick' : ''}.json`);
   mkdirSync(dirname(out), { recursive: true });

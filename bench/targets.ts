@@ -140,9 +140,9 @@ export async function startTarget(spec: TargetSpec, settings: BenchSettings, opt
         redis = await startRedis();
         redisUrl = options.redisUrlOverride ? await options.redisUrlOverride(redis) : redis.url;
       }
-      for (let i = 0; i < spec.processes; i += 1) {
-        servers.push(
-          await spawnServer({
+      const started = await Promise.allSettled(
+        Array.from({ length: spec.processes }, (_, i) =>
+          spawnServer({
             label: `switchyard-${i + 1}`,
             script: 'bench/server-process.ts',
             env: {
@@ -159,8 +159,11 @@ export async function startTarget(spec: TargetSpec, settings: BenchSettings, opt
             },
             nodeFlags: profileFlags(settings, spec, i),
           }),
-        );
-      }
+        ),
+      );
+      for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
+      const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
     }
   } catch (error) {
     await Promise.all(servers.map((s) => s.stop()));
@@ -206,6 +209,12 @@ export class TargetPool {
       await ready.servers[0]!.probe('configure', { tasksPerJob: options.ceiling.tasksPerJob, parallel: options.ceiling.parallel });
     }
     return ready;
+  }
+
+  /** Starts these set-ups at once (in parallel), so that scenarios find them running. */
+  async prestart(specs: TargetSpec[], settings: BenchSettings): Promise<void> {
+    const shape = { ceiling: { tasksPerJob: 1, parallel: false } };
+    await Promise.allSettled(specs.map((spec) => this.get(spec, settings, shape)));
   }
 
   async close(): Promise<void> {

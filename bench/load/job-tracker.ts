@@ -3,8 +3,8 @@ import { nowMs } from './stats.js';
 
 /**
  * Knows when each job ends. A job is read (GET /api/v1/jobs/{id}) right after a worker's result for it
- * is accepted. When it is not over yet, the next result reads it again, and meanwhile it is re-read a
- * few times on a backoff (5, 10, 20, 40, 80 ms) in case the server applies results asynchronously.
+ * is accepted. When it is not over yet, the next result reads it again, and meanwhile it is re-read on
+ * a backoff (5, 10, 20, 40, 80, then every 100 ms) in case the server applies results asynchronously.
  * Reads of one job never overlap: a result that arrives during a read marks the job to be read again.
  * So a single-task job costs exactly one status read on a server that applies a result before it
  * answers, and the latency is "create sent -> terminal status received". A job must end through a
@@ -23,13 +23,15 @@ interface Waiter {
   resolve: (outcome: JobOutcome) => void;
   reading: boolean;
   readAgain: boolean;
+  results: number;
+  lastStatus: string | undefined;
   backoffMs: number;
   timer: NodeJS.Timeout | undefined;
   deadline: NodeJS.Timeout;
 }
 
 const FIRST_BACKOFF_MS = 5;
-const LAST_BACKOFF_MS = 80;
+const MAX_BACKOFF_MS = 100;
 
 export class JobTracker {
   private readonly waiting = new Map<string, Waiter>();
@@ -52,9 +54,15 @@ export class JobTracker {
         resolve,
         reading: false,
         readAgain: false,
+        results: this.early.has(jobId) ? 1 : 0,
+        lastStatus: undefined,
         backoffMs: FIRST_BACKOFF_MS,
         timer: undefined,
-        deadline: setTimeout(() => this.finish(jobId, 'timeout'), this.jobTimeoutMs),
+        deadline: setTimeout(() => {
+          const w = this.waiting.get(jobId);
+          this.noteError(new Error(`job ${jobId} did not end within ${this.jobTimeoutMs} ms (last status ${w?.lastStatus ?? 'never read'}, ${w?.results ?? 0} results posted)`));
+          this.finish(jobId, 'timeout');
+        }, this.jobTimeoutMs),
       };
       this.waiting.set(jobId, waiter);
       if (this.early.delete(jobId)) this.read(jobId);
@@ -69,6 +77,7 @@ export class JobTracker {
       return;
     }
     waiter.backoffMs = FIRST_BACKOFF_MS;
+    waiter.results += 1;
     this.read(jobId);
   }
 
@@ -105,15 +114,16 @@ export class JobTracker {
         } else if (waiter.readAgain) {
           waiter.readAgain = false;
           this.read(jobId);
-        } else if (waiter.backoffMs <= LAST_BACKOFF_MS) {
+        } else {
+          waiter.lastStatus = job.status;
           this.scheduleRead(jobId, waiter, waiter.backoffMs);
-          waiter.backoffMs *= 2;
+          waiter.backoffMs = Math.min(MAX_BACKOFF_MS, waiter.backoffMs * 2);
         }
       },
       (error: unknown) => {
         waiter.reading = false;
         this.noteError(error);
-        this.scheduleRead(jobId, waiter, LAST_BACKOFF_MS);
+        this.scheduleRead(jobId, waiter, MAX_BACKOFF_MS);
       },
     );
   }

@@ -147,7 +147,8 @@ export async function runLoad(options: LoadOptions, watched: WatchedProcess[] = 
         while (nowMs() < stopAt) {
           try {
             const outcome = await createAndWait(c);
-            if (windowOpen && outcome.endedAt <= stopAt) outcomes.push(outcome);
+            // A job that never ended counts against the run wherever it falls.
+            if ((windowOpen && outcome.endedAt <= stopAt) || outcome.status === 'timeout') outcomes.push(outcome);
           } catch (error) {
             tracker.noteError(error);
           }

@@ -30,8 +30,8 @@ export const idlePolls: Scenario = {
   description: '10,000 idle long-polls held by one process: memory and event-loop delay',
   external: false,
   async run(ctx) {
-    const polls = ctx.quick ? 1000 : 10_000;
-    const holdMs = ctx.quick ? 1000 : 5000;
+    const polls = ctx.quick ? 500 : 10_000;
+    const holdMs = ctx.quick ? 500 : 5000;
     const notes: string[] = [];
     const targets: TargetSpec[] = [CEILING, MEMORY];
     const skip = redisSkipReason(ctx.settings);
@@ -63,7 +63,7 @@ export const idlePolls: Scenario = {
             { count: polls, idPrefix: `idle-${process.pid}`, answer: false, startBatch: 500 },
             { onError: () => {} },
           );
-          await sleep(1000); // the last batch's polls reach the server and park
+          await sleep(ctx.quick ? 500 : 1000); // the last batch's polls reach the server and park
           const openSeconds = (performance.now() - opened) / 1000;
           const open = await server.probe('stats');
           await server.probe('reset');

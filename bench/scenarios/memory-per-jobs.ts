@@ -23,7 +23,7 @@ export const memoryPerJobs: Scenario = {
   description: 'memory per 100,000 ended single-task jobs (server heap after GC; Redis used_memory)',
   external: false,
   async run(ctx) {
-    const jobs = ctx.quick ? 2000 : 100_000;
+    const jobs = ctx.quick ? 1000 : 100_000;
     const notes: string[] = [];
     const targets: TargetSpec[] = [CEILING, MEMORY];
     const skip = redisSkipReason(ctx.settings);
@@ -41,7 +41,7 @@ export const memoryPerJobs: Scenario = {
             clients: 64,
             workers: 16,
             pollers: 0,
-            jobs: 500,
+            jobs: ctx.quick ? 100 : 500,
             durationMs: 0,
             warmupMs: 0,
           };

@@ -122,7 +122,7 @@ export const redisRoundTrips: Scenario = {
       ctx.log(`  redis-round-trips skipped: ${skip}`);
       return { tables: [{ title: 'Redis round trips per job', columns: ['skipped'], rows: [[skip]] }], data: { skipped: skip } };
     }
-    const jobs = ctx.quick ? 50 : 300;
+    const jobs = ctx.quick ? 30 : 300;
     let proxy: RoundTripProxy | undefined;
     ctx.log(`  redis-round-trips: redis x1 through the counting proxy (${jobs} jobs, one at a time)`);
     const figures = await withTarget(

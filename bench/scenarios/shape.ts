@@ -12,7 +12,7 @@ export function shapeOf(ctx: ScenarioContext): Shape {
   return {
     clients: ctx.clients ?? 32,
     workers: ctx.workers ?? 16,
-    durationMs: ctx.durationMs ?? (ctx.quick ? 1000 : 10_000),
-    warmupMs: ctx.quick ? 300 : 2000,
+    durationMs: ctx.durationMs ?? (ctx.quick ? 800 : 10_000),
+    warmupMs: ctx.quick ? 200 : 2000,
   };
 }

@@ -23,7 +23,7 @@ export const singleTask: Scenario = {
       ctx,
       [
         { ...base, mode: 'closed', jobs: 0 },
-        { ...base, mode: 'burst', jobs: ctx.quick ? 1000 : 20_000 },
+        { ...base, mode: 'burst', jobs: ctx.quick ? 500 : 20_000 },
       ],
       targets,
     )) as [ThroughputRow[], ThroughputRow[]];

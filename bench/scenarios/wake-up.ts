@@ -25,7 +25,7 @@ export const wakeUp: Scenario = {
   description: 'latency from creating a job to a waiting long-poll receiving its task (p50/p99)',
   external: true,
   async run(ctx) {
-    const samples = ctx.quick ? 50 : 500;
+    const samples = ctx.quick ? 20 : 500;
     const notes: string[] = [];
     const outcomes = await eachTarget(standardTargets(ctx, notes), ctx.log, async (spec): Promise<WakeRow> => {
       ctx.log(`  wake-up: ${targetName(spec)} (${samples} jobs, one at a time)`);
