@@ -74,6 +74,18 @@ export function unsafeRegexIn(ast: unknown): RegExp | undefined {
   return undefined;
 }
 
+/**
+ * The RegexEngine JSONata is given: refuses an unsafe pattern when it is built at run time, which only
+ * `$eval` of a string can do (every literal was already checked at load).
+ */
+export class SafeRegExp extends RegExp {
+  constructor(pattern: string | RegExp, flags?: string) {
+    const source = typeof pattern === 'string' ? pattern : pattern.source;
+    if (hasNestedQuantifier(source)) throw new Error(unsafeRegexMessage(new RegExp(pattern, flags)));
+    super(pattern, flags);
+  }
+}
+
 export function unsafeRegexMessage(regex: RegExp): string {
   return `regex ${String(regex)} repeats a group that itself repeats without bound, which can take exponential time on some inputs; rewrite it without the nested repeat (e.g. (a+)+ as a+)`;
 }

@@ -5,11 +5,11 @@
  */
 import jsonata from 'jsonata';
 import { SwitchyardError } from '../errors.js';
-import { unsafeRegexIn, unsafeRegexMessage } from './regex-safety.js';
+import { SafeRegExp, unsafeRegexIn, unsafeRegexMessage } from './regex-safety.js';
 import type { EvaluateOptions, Expression, JsonValue, Scope, Template } from './types.js';
 
 /** Guards against runaway expressions (deep recursion, endless loops) at run time. */
-const LIMITS = { timeout: 1000, stack: 500, sequence: 100_000 } as const;
+const LIMITS = { timeout: 1000, stack: 500, sequence: 100_000, RegexEngine: SafeRegExp as unknown as RegExpConstructor } as const;
 
 const EXPRESSION = /^\s*\$\{([\s\S]*)\}\s*$/;
 

@@ -2,6 +2,7 @@
  * Regex literals that could backtrack exponentially are refused when a blueprint loads, since the
  * JSONata time limit cannot stop a regex in the middle of its one native step.
  */
+import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { loadBlueprintSources } from '../../src/blueprint/index.js';
 import { compileExpression } from '../../src/blueprint/template.js';
@@ -32,8 +33,8 @@ describe('regex safety', () => {
     expect(good.diagnostics).toEqual([]);
   });
 
-  it('is needed: the same regex run directly takes time that doubles with each character', async () => {
-    const expression = compileExpression('${ $contains(s, /^(a+)+$/) }');
+  it('is needed: the same regex in plain JSONata (its time limit on) takes time that doubles with each character', async () => {
+    const expression = jsonata('$contains(s, /^(a+)+$/)', { timeout: 1000 });
     const timed = async (n: number) => {
       const started = performance.now();
       await expression.evaluate({ s: 'a'.repeat(n) + '!' });
@@ -44,5 +45,21 @@ describe('regex safety', () => {
     const long = await timed(23);
     // 6 more characters: 64 times the work in theory; allow for noise.
     expect(long).toBeGreaterThan(short * 8);
+  });
+});
+
+describe('regexes built at run time', () => {
+  it('refuses an unsafe regex that $eval builds from data, naming it, quickly', async () => {
+    const expression = compileExpression('${ $eval(code, {"s": s}) }');
+    const started = Date.now();
+    await expect(expression.evaluate({ code: '$contains(s, /^(a+)+$/)', s: 'a'.repeat(40) + '!' })).rejects.toThrow(/repeats a group .* exponential time/);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await expression.evaluate({ code: '$contains(s, /^a+$/)', s: 'aaa' })).toBe(true);
+  });
+
+  it('still runs safe regex literals: $match, $replace, $split', async () => {
+    expect(await compileExpression('${ $replace("a-b-c", /-/, "+") }').evaluate({})).toBe('a+b+c');
+    expect(await compileExpression('${ $split("a1b22c", /\\d+/) }').evaluate({})).toEqual(['a', 'b', 'c']);
+    expect(await compileExpression('${ $match("x12y", /(\\d)(\\d)/).groups }').evaluate({})).toEqual(['1', '2']);
   });
 });
