@@ -1,9 +1,9 @@
 /**
  * Regex literals that can backtrack exponentially. JSONata's time limit is checked between evaluation
  * steps, but a regex runs natively inside one step: `/^(a+)+$/` against 40 client-sent characters
- * would hold the process for hours. JSONata has no way to build a regex from a string, so every regex
- * an expression can run is a literal in its syntax tree, and checking the literals when a blueprint
- * loads closes this door. The check is the classic "star height" rule: a group repeated without bound
+ * would hold the process for hours. A regex is a literal in an expression's syntax tree, checked when
+ * the blueprint loads; only `$eval` of a string can build one at run time, and the RegexEngine given
+ * to JSONata (SafeRegExp) checks those. The check is the classic "star height" rule: a group repeated without bound
  * must not itself contain a repetition without bound. (Overlapping alternatives such as `(a|aa)+`
  * are not caught; see docs/security.md.)
  */
