@@ -78,7 +78,8 @@ export function loadOptionsFor(plan: ThroughputPlan, target: RunningTarget, ctx:
     workers: plan.workers,
     pollers: plan.pollers,
     initialData: plan.initialData,
-    jobTimeoutMs: 60_000,
+    // A job that never ends (a lost task) would hold the run this long; a quick run cannot wait a minute.
+    jobTimeoutMs: ctx.quick ? 10_000 : 60_000,
   };
 }
 
