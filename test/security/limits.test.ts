@@ -141,8 +141,8 @@ describe('expressions', () => {
     const started = Date.now();
     const status = await fetch(`${server.url}/_public/status`);
     expect(status.status).toBe(200);
-    // Each evaluation holds the event loop at most its 1 s timebox: two of them, 2 s at worst.
-    expect(Date.now() - started).toBeLessThan(2600);
+    // Each evaluation holds the event loop at most its 1 s timebox: two of them, 2 s (plus a loaded machine's slack).
+    expect(Date.now() - started).toBeLessThan(4000);
     for (const jobId of await creating) expect((await server.waitForJob(jobId)).status).toBe('failed');
   });
 });
