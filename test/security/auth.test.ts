@@ -227,6 +227,19 @@ describe('clients see only their own jobs', () => {
   });
 });
 
+describe('idempotency keys', () => {
+  it('are scoped per client: the same key from another client creates its own job, not a view of the first', async () => {
+    const headers = { 'idempotency-key': 'shared-key-1' };
+    const first = await alice.post<{ job_id: string }>('/api/v1/jobs/sec_approval', {}, headers);
+    const again = await alice.post<{ job_id: string }>('/api/v1/jobs/sec_approval', {}, headers);
+    const other = await bob.post<{ job_id: string }>('/api/v1/jobs/sec_approval', {}, headers);
+    expect(again.body.job_id).toBe(first.body.job_id);
+    expect(other.status).toBe(202);
+    expect(other.body.job_id).not.toBe(first.body.job_id);
+    expect((await bob.get(`/api/v1/jobs/${first.body.job_id}`)).status).toBe(404);
+  });
+});
+
 describe('the approval webhook', () => {
   const approve = (jobId: string, decision: unknown) => httpClient(server.url, {}).post(`/_public/webhooks/approval/${jobId}`, { decision });
 
