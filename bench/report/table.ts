@@ -36,6 +36,12 @@ export function fmtMb(bytes: number | undefined): string {
   return (bytes / (1024 * 1024)).toFixed(1);
 }
 
+/** A multiple of a reference figure (the ceiling's): 2.5x means two and a half times as much. */
+export function fmtTimes(value: number, reference: number | undefined): string {
+  if (reference === undefined || !Number.isFinite(value) || !Number.isFinite(reference) || reference === 0) return '-';
+  return `${(value / reference).toFixed(1)}x`;
+}
+
 export function fmtPct(ratio: number | undefined): string {
   if (ratio === undefined || !Number.isFinite(ratio)) return '-';
   return `${(ratio * 100).toFixed(0)}%`;

@@ -1,7 +1,7 @@
 import { ApiClient } from '../load/api-client.js';
 import { rssBytes } from '../load/proc.js';
 import { startWorkers } from '../load/workers.js';
-import { fmt, fmtInt, fmtMb, type Table } from '../report/table.js';
+import { fmt, fmtInt, fmtMb, fmtTimes, type Table } from '../report/table.js';
 import { CEILING, MEMORY, REDIS_1, eachTarget, failedCells, redisSkipReason, selectTargets, targetName, withTarget, type TargetSpec } from '../targets.js';
 import type { ProbeStats } from '../child/probe-protocol.js';
 import type { Scenario } from './scenario.js';
@@ -86,6 +86,9 @@ export const idlePolls: Scenario = {
           };
         });
     });
+    const ceiling = outcomes.find((o) => o.spec.kind === 'ceiling')?.value;
+    const rssPerPoll = (r: IdleRow): number => (r.rssHeldBytes - r.rssBeforeBytes) / r.polls;
+    const heapPerPoll = (r: IdleRow): number => (r.heapHeldBytes - r.heapBeforeBytes) / r.polls;
     const table: Table = {
       title: `${fmtInt(polls)} idle long-polls held by one process`,
       columns: [
@@ -94,20 +97,24 @@ export const idlePolls: Scenario = {
         'RSS before MB',
         'RSS held MB',
         'RSS per poll KB',
+        'x ceiling',
         'heap per poll KB',
+        'x ceiling',
         'ELD p99 ms (holding)',
         'ELD max ms (holding)',
         'ELD p99 ms (opening)',
         'ELD max ms (opening)',
         'open s',
       ],
-      rows: outcomes.map(({ spec, value: r, failure }) => !r ? failedCells(targetName(spec), failure ?? '', 11) : [
+      rows: outcomes.map(({ spec, value: r, failure }) => !r ? failedCells(targetName(spec), failure ?? '', 13) : [
         r.target,
         fmtInt(r.polls),
         fmtMb(r.rssBeforeBytes),
         fmtMb(r.rssHeldBytes),
-        fmt((r.rssHeldBytes - r.rssBeforeBytes) / r.polls / 1024, 2),
-        fmt((r.heapHeldBytes - r.heapBeforeBytes) / r.polls / 1024, 2),
+        fmt(rssPerPoll(r) / 1024, 2),
+        fmtTimes(rssPerPoll(r), ceiling && rssPerPoll(ceiling)),
+        fmt(heapPerPoll(r) / 1024, 2),
+        fmtTimes(heapPerPoll(r), ceiling && heapPerPoll(ceiling)),
         fmt(r.holdDelay.p99, 2),
         fmt(r.holdDelay.max, 2),
         fmt(r.openDelay.p99, 2),

@@ -1,5 +1,5 @@
 import { runLoad } from '../load/run-load.js';
-import { fmt, fmtInt, fmtMb, type Table } from '../report/table.js';
+import { fmt, fmtInt, fmtMb, fmtTimes, type Table } from '../report/table.js';
 import { CEILING, MEMORY, REDIS_1, eachTarget, failedCells, redisSkipReason, selectTargets, targetName, withTarget, type TargetSpec } from '../targets.js';
 import type { Scenario } from './scenario.js';
 import { loadOptionsFor } from './throughput.js';
@@ -67,11 +67,12 @@ export const memoryPerJobs: Scenario = {
     const ceiling = outcomes[0]?.value;
     const table: Table = {
       title: 'memory per 100,000 ended single-task jobs',
-      columns: ['target', 'jobs run', 'server heap MB / 100k', 'server RSS MB / 100k', 'redis used_memory MB / 100k', 'burst jobs/s'],
-      rows: outcomes.map(({ spec, value: r, failure }) => !r ? failedCells(targetName(spec), failure ?? '', 6) : [
+      columns: ['target', 'jobs run', 'server heap MB / 100k', 'heap x ceiling', 'server RSS MB / 100k', 'redis used_memory MB / 100k', 'burst jobs/s'],
+      rows: outcomes.map(({ spec, value: r, failure }) => !r ? failedCells(targetName(spec), failure ?? '', 7) : [
         r.target,
         fmtInt(r.jobs),
         fmtMb(r.heapPer100kBytes),
+        fmtTimes(r.heapPer100kBytes, ceiling?.heapPer100kBytes),
         fmtMb(r.rssPer100kBytes),
         fmtMb(r.redisPer100kBytes),
         fmtInt(r.jobsPerSecond),

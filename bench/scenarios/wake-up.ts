@@ -1,7 +1,7 @@
 import { ApiClient } from '../load/api-client.js';
 import { nowMs, summarize, type LatencySummary } from '../load/stats.js';
 import { startWorkers } from '../load/workers.js';
-import { fmt, type Table } from '../report/table.js';
+import { fmt, fmtTimes, type Table } from '../report/table.js';
 import { eachTarget, failedCells, targetName, withTarget } from '../targets.js';
 import type { Scenario } from './scenario.js';
 import { loadOptionsFor, standardTargets } from './throughput.js';
@@ -86,14 +86,17 @@ export const wakeUp: Scenario = {
       });
       return row;
     });
+    const ceiling = outcomes.find((o) => o.spec.kind === 'ceiling')?.value;
     const table: Table = {
       title: 'long-poll wake-up (create sent -> task received by the waiting worker)',
-      columns: ['target', 'procs', 'wake p50 ms', 'wake p99 ms', 'wake max ms', 'create reply p50 ms', 'create reply p99 ms', 'missed'],
-      rows: outcomes.map(({ spec, value: r, failure }) => !r ? failedCells(targetName(spec), failure ?? '', 8) : [
+      columns: ['target', 'procs', 'wake p50 ms', 'p50 x ceiling', 'wake p99 ms', 'p99 x ceiling', 'wake max ms', 'create reply p50 ms', 'create reply p99 ms', 'missed'],
+      rows: outcomes.map(({ spec, value: r, failure }) => !r ? failedCells(targetName(spec), failure ?? '', 10) : [
         r.target,
         String(r.processes),
         fmt(r.wakeMs.p50, 2),
+        fmtTimes(r.wakeMs.p50, ceiling?.wakeMs.p50),
         fmt(r.wakeMs.p99, 2),
+        fmtTimes(r.wakeMs.p99, ceiling?.wakeMs.p99),
         fmt(r.wakeMs.max, 2),
         fmt(r.createMs.p50, 2),
         fmt(r.createMs.p99, 2),
