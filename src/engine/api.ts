@@ -155,6 +155,11 @@ export interface Engine {
   ): Promise<{ worker: WorkerView | null; cancelled_tasks: string[] }>;
   /** Long-poll: resolves with a task, or null after `timeoutMs` or when `signal` aborts. */
   nextTask(workerId: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<TaskView | null>;
+  /**
+   * A task `nextTask` handed out whose response could not be written: back to its queue as the same
+   * attempt, if this worker still holds it. Never throws (a store failure is logged, false).
+   */
+  returnTask(workerId: string, task: { job_id: string; task_id: string }): Promise<boolean>;
   submitResult(result: TaskResultInput): Promise<ResultReply>;
   progress(update: { worker_id: string; job_id: string; task_id: string; progress?: number; message?: string }): Promise<void>;
   listWorkers(): Promise<WorkerView[]>;

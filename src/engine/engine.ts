@@ -121,6 +121,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     store,
     clock,
     metrics,
+    logger,
     workerTtlMs: settings.workerTtlMs,
     isClosed: () => closed,
     onClaimed: (workerId, now) => lastTouch.set(workerId, now),
@@ -604,6 +605,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     },
 
     nextTask: (workerId, opts) => polls.nextTask(workerId, opts),
+    returnTask: (workerId, task) => polls.giveBack(workerId, task),
 
     async submitResult(input: TaskResultInput): Promise<ResultReply> {
       const { result } = await applyEvent(

@@ -128,8 +128,23 @@ export function workerRoutes(options: WorkerRoutesOptions): Router<AppState> {
     pollsByWorker.set(workerId, waiting + 1);
     try {
       const task = await engine.nextTask(workerId, { timeoutMs, signal: controller.signal });
-      if (task) ctx.body = task;
-      else ctx.status = 204;
+      if (!task) {
+        ctx.status = 204;
+        return;
+      }
+      const res = ctx.res;
+      if (controller.signal.aborted || res.destroyed) {
+        // Gone (or draining) between the claim and here: the task would be written to nobody.
+        await engine.returnTask(workerId, task);
+        ctx.status = 204;
+        return;
+      }
+      ctx.body = task;
+      // Koa writes the body after this handler returns; a connection that closes before the reply
+      // was handed to the OS leaves the task with nobody, so it goes back to its queue.
+      res.once('close', () => {
+        if (!res.writableFinished) void engine.returnTask(workerId, task);
+      });
     } finally {
       ctx.res.off('close', onClose);
       shutdown.removeEventListener('abort', abort);

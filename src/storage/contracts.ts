@@ -155,6 +155,18 @@ export interface TaskQueue {
    * event_type: 'task_leased', state, task_id, worker_id, attempt, type }` is appended to the job.
    */
   claimNextTask(workerId: string, now: number, options: { alive_until: number }): Promise<ClaimResult>;
+  /**
+   * Undoes a claim whose task never reached the worker (its poll was aborted or its response could not
+   * be written), atomically and only while `workerId` still holds the task: the task becomes `queued`
+   * again as the SAME attempt (`worker_id`, `leased_at`, `deadline` null; `queued_at` kept), it is
+   * claimed before any task of its priority queued after it, it leaves the worker's `current_tasks`,
+   * its `lease_timer_id` timer is cleared (its dispatch timer, cleared by the claim, is not restored),
+   * the history event `{ event_id: task_id + ':returned', job_id, timestamp: now, event_type:
+   * 'task_returned', state, task_id, worker_id, attempt, type }` is appended, and a task-queued notice
+   * is published for its type. Returns false (and changes nothing) when the task is gone, queued, or
+   * held by another worker.
+   */
+  returnLease(jobId: string, taskId: string, workerId: string, now: number): Promise<boolean>;
   /** Queued tasks per type (types with none may be left out). */
   depths(): Promise<Record<string, number>>;
 }

@@ -322,6 +322,33 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         return { outcome: 'claimed', task: copy(task) };
       },
 
+      async returnLease(jobId, taskId, workerId, now) {
+        const task = tasks.get(taskId);
+        if (!task || task.job_id !== jobId || task.status !== 'leased' || task.worker_id !== workerId) return false;
+        task.status = 'queued';
+        task.worker_id = null;
+        task.leased_at = null;
+        task.deadline = null;
+        const worker = workers.get(workerId);
+        if (worker) worker.current_tasks = worker.current_tasks.filter((id) => id !== taskId);
+        timers.delete(task.lease_timer_id);
+        queues.pushFront(task.type, task.priority, task.task_id);
+        depths.set(task.type, (depths.get(task.type) ?? 0) + 1);
+        histories.get(task.job_id)?.push({
+          event_id: `${task.task_id}:returned`,
+          job_id: task.job_id,
+          timestamp: now,
+          event_type: 'task_returned',
+          state: task.state,
+          task_id: task.task_id,
+          worker_id: workerId,
+          attempt: task.attempt,
+          type: task.type,
+        });
+        notifyQueued(new Set([task.type]));
+        return true;
+      },
+
       async depths() {
         const result: Record<string, number> = {};
         for (const [type, depth] of depths) if (depth > 0) result[type] = depth;

@@ -165,6 +165,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
           throw new Error(`claim script answered "${String(outcome)}"`);
         }),
 
+      returnLease: (jobId, taskId, workerId, now) =>
+        guard(async (r) => (await run(r, 'returnLease', [r.keys.job(jobId)], [jobId, taskId, workerId, now])) === 1),
+
       depths: () =>
         guard(async (r) => {
           trips += 1;

@@ -20,6 +20,8 @@ export class TaskQueues {
   private readonly queues = new Map<string, Map<number, Fifo>>();
   private readonly seqOf = new Map<string, number>();
   private nextSeq = 0;
+  /** Returned ids go before everything queued: their sequence counts down from -1. */
+  private frontSeq = -1;
 
   push(type: string, priority: number, id: string): void {
     let levels = this.queues.get(type);
@@ -28,6 +30,20 @@ export class TaskQueues {
     if (!fifo) levels.set(priority, (fifo = { ids: [], head: 0 }));
     fifo.ids.push(id);
     this.seqOf.set(id, this.nextSeq++);
+  }
+
+  /**
+   * Puts an id back at the head of its FIFO (a returned lease): claimed before every id of its
+   * priority that is already queued, across types too (its sequence is below all of theirs).
+   */
+  pushFront(type: string, priority: number, id: string): void {
+    let levels = this.queues.get(type);
+    if (!levels) this.queues.set(type, (levels = new Map()));
+    let fifo = levels.get(priority);
+    if (!fifo) levels.set(priority, (fifo = { ids: [], head: 0 }));
+    if (fifo.head > 0) fifo.ids[--fifo.head] = id;
+    else fifo.ids.unshift(id);
+    this.seqOf.set(id, this.frontSeq--);
   }
 
   /** Forget an id's position (it stays in its FIFO until skipped). */

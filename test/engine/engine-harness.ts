@@ -54,10 +54,19 @@ export interface Harness {
 
 export async function startHarness(
   blueprints: ReadonlyMap<string, CompiledBlueprint>,
-  options: { limits?: EngineLimits; notifyWorker?: WorkerNotifier; fetch?: typeof fetch; metrics?: EngineMetrics } = {},
+  options: {
+    limits?: EngineLimits;
+    notifyWorker?: WorkerNotifier;
+    fetch?: typeof fetch;
+    metrics?: EngineMetrics;
+    /** Puts a wrapper between the engine and the counting store (e.g. to hold a call back). */
+    wrapStore?: (store: Store) => Store;
+  } = {},
 ): Promise<Harness> {
   const clock = fakeClock();
-  const { store, calls } = countingStore(createMemoryStore({ clock }));
+  const counted = countingStore(createMemoryStore({ clock }));
+  const calls = counted.calls;
+  const store = options.wrapStore ? options.wrapStore(counted.store) : counted.store;
   await store.start();
   const engine = createEngine({
     store,

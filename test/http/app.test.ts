@@ -363,6 +363,26 @@ describe('worker routes', () => {
     await expect.poll(() => signal!.aborted).toBe(true);
   });
 
+  it('gives a task back to the engine when its poll was aborted before the engine answered', async () => {
+    const task = { job_id: 'j1', task_id: 't1' } as TaskView;
+    let signal: AbortSignal | undefined;
+    const { url, engine } = await start({
+      // An engine whose claim was already in flight: it answers with a task after the abort.
+      nextTask: (_id, options) =>
+        new Promise<TaskView | null>((resolve) => {
+          signal = options.signal;
+          options.signal.addEventListener('abort', () => setTimeout(() => resolve(task), 10));
+        }),
+      returnTask: async () => true,
+    });
+    const client = new AbortController();
+    const poll = fetch(`${url}/_worker/workers/w1/tasks/next`, { headers: { 'x-worker-token': WORKER }, signal: client.signal }).catch(() => undefined);
+    await expect.poll(() => signal).toBeDefined();
+    client.abort();
+    await poll;
+    await expect.poll(() => engine.calls.filter((call) => call.method === 'returnTask').map((call) => call.args)).toEqual([['w1', task]]);
+  });
+
   it('answers waiting polls with 204 when the app drains', async () => {
     const { url, app } = await start({
       nextTask: (_id, options) => new Promise<TaskView | null>((resolve) => options.signal.addEventListener('abort', () => resolve(null))),

@@ -416,6 +416,81 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe('returning a lease', () => {
+      const leasedTask = async (): Promise<JobRecord> => {
+        const job = jobRecord('j1');
+        await store.jobs.commit(
+          create(job, { enqueue: [taskRecord('t1', 'j1', { timeout_ms: 5000, attempt: 3 }), taskRecord('t2', 'j1')] }),
+        );
+        await claimWorker('w1');
+        await claimWorker('w2');
+        expect(await claimedId('w1', T0 + 50)).toBe('t1');
+        return job;
+      };
+
+      it('puts the task back as the same attempt, ahead of tasks queued after it', async () => {
+        await leasedTask();
+        expect(await store.tasks.returnLease('j1', 't1', 'w1', T0 + 60)).toBe(true);
+        const loaded = await store.jobs.load('j1');
+        expect(loaded?.tasks.find((t) => t.task_id === 't1')).toMatchObject({
+          status: 'queued',
+          worker_id: null,
+          leased_at: null,
+          deadline: null,
+          attempt: 3,
+          queued_at: T0,
+        });
+        expect(await store.tasks.depths()).toEqual({ work: 2 });
+        const again = await claim('w2', T0 + 70);
+        expect(again.outcome === 'claimed' && again.task).toMatchObject({ task_id: 't1', attempt: 3, worker_id: 'w2', deadline: T0 + 5070 });
+      });
+
+      it('frees the worker, clears the lease timer and records task_returned', async () => {
+        await leasedTask();
+        await store.tasks.returnLease('j1', 't1', 'w1', T0 + 60);
+        expect((await store.workers.get('w1', T0 + 60))?.current_tasks).toEqual([]);
+        expect(await store.timers.nextDue()).toBeNull();
+        expect((await store.jobs.history('j1')).at(-1)).toEqual({
+          event_id: 't1:returned',
+          job_id: 'j1',
+          timestamp: T0 + 60,
+          event_type: 'task_returned',
+          state: 'start',
+          task_id: 't1',
+          worker_id: 'w1',
+          attempt: 3,
+          type: 'work',
+        });
+      });
+
+      it('changes nothing unless this worker holds the task', async () => {
+        await leasedTask();
+        expect(await store.tasks.returnLease('j1', 't1', 'w2', T0 + 60)).toBe(false);
+        expect(await store.tasks.returnLease('j1', 't2', 'w1', T0 + 60)).toBe(false);
+        expect(await store.tasks.returnLease('j1', 'nope', 'w1', T0 + 60)).toBe(false);
+        expect(await store.tasks.returnLease('j1', 't1', 'w1', T0 + 60)).toBe(true);
+        expect(await store.tasks.returnLease('j1', 't1', 'w1', T0 + 61)).toBe(false);
+        expect(await store.tasks.depths()).toEqual({ work: 2 });
+      });
+
+      it('does not bring back a task the job withdrew meanwhile', async () => {
+        const job = await leasedTask();
+        await store.jobs.commit(update(job, { withdraw: [{ task_id: 't1', reason: 'done' }] }));
+        expect(await store.tasks.returnLease('j1', 't1', 'w1', T0 + 60)).toBe(false);
+        expect(await store.tasks.depths()).toEqual({ work: 1 });
+      });
+
+      it('tells task-queued listeners the type of the returned task', async () => {
+        await leasedTask();
+        const seen: (string | null)[] = [];
+        const off = store.notifier.onTaskQueued((type) => seen.push(type));
+        await store.tasks.returnLease('j1', 't1', 'w1', T0 + 60);
+        for (let i = 0; i < 50 && seen.length === 0; i++) await sleep(10);
+        off();
+        expect(seen).toEqual(['work']);
+      });
+    });
+
     describe('workers', () => {
       it('keeps the held tasks of a worker that registers again, replacing its description', async () => {
         await store.jobs.commit(create(jobRecord('j1'), { enqueue: [taskRecord('t1', 'j1')] }));

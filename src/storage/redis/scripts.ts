@@ -317,6 +317,45 @@ return {'claimed', raw, meta_json}
 `;
 
 /**
+ * returnLease(KEYS[1] = job key; ARGV: job id, task id, worker id, now). Replies 1 when the task went
+ * back to its queue under its original member (so its original place), 0 when this worker does not
+ * hold it.
+ */
+const RETURN_LEASE = `
+local tk = K.jobTasks(ARGV[1])
+local tid, wid = ARGV[2], ARGV[3]
+local m = redis.call('HGET', tk, tid .. ':m')
+local raw = redis.call('HGET', tk, tid)
+if not m or not raw then return 0 end
+local meta = cjson.decode(m)
+if meta.st ~= 'leased' or meta.w ~= wid then return 0 end
+local task = cjson.decode(raw)
+meta.st = 'queued'
+meta.w = nil
+meta.la = nil
+meta.dl = nil
+redis.call('HSET', tk, tid .. ':m', cjson.encode(meta))
+clear_timer(meta.lt)
+local wk = K.worker(wid)
+local cur = redis.call('HGET', wk, 'cur')
+if cur then
+  local kept = {}
+  for _, pair in ipairs(cjson.decode(cur)) do
+    if pair[1] ~= tid then table.insert(kept, pair) end
+  end
+  redis.call('HSET', wk, 'cur', enc_list(kept))
+end
+redis.call('ZADD', K.queue(meta.ty), -tonumber(task.priority), meta.q)
+redis.call('HINCRBY', K.depth, meta.ty, 1)
+redis.call('RPUSH', K.history(ARGV[1]), cjson.encode({
+  event_id = tid .. ':returned', job_id = ARGV[1], timestamp = tonumber(ARGV[4]), event_type = 'task_returned',
+  state = task.state, task_id = tid, worker_id = wid, attempt = task.attempt, type = task.type
+}))
+redis.call('PUBLISH', K.wakeChannel, meta.ty)
+return 1
+`;
+
+/**
  * register(KEYS[1] = worker key; ARGV: id, registered_at, last_heartbeat, expires_at, max ('' = none),
  * types JSON, match JSON, cur JSON, canc JSON, then description field/JSON pairs).
  */
@@ -483,6 +522,7 @@ export const SCRIPT_SOURCES = {
   commit: { keys: 1, body: COMMIT },
   load: { keys: 1, body: LOAD },
   claim: { keys: 1, body: CLAIM },
+  returnLease: { keys: 1, body: RETURN_LEASE },
   register: { keys: 1, body: REGISTER },
   heartbeat: { keys: 1, body: HEARTBEAT },
   listWorkers: { keys: 1, body: LIST_WORKERS },
