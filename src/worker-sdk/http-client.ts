@@ -29,19 +29,27 @@ export function createHttpClient(baseUrl: string, token: string): HttpClient {
         headers['content-type'] = 'application/json';
         payload = JSON.stringify(options.body);
       }
+      // The caller's signal may abort only until the reply's headers arrive. Once the server has
+      // answered, its body is read to the end: a poll answered with a task is a task leased to this
+      // worker, and dropping it half read on stop() would lose it until its timeout.
+      const untilHeaders = new AbortController();
+      const abort = (): void => untilHeaders.abort(options.signal?.reason);
+      if (options.signal?.aborted) abort();
+      else options.signal?.addEventListener('abort', abort, { once: true });
       let response: Response;
       try {
-        response = await fetch(base + path, { method, headers, body: payload, signal: options.signal });
+        response = await fetch(base + path, { method, headers, body: payload, signal: untilHeaders.signal });
       } catch (error) {
         // An abort is the caller's own doing: let it through as it is.
         if (options.signal?.aborted) throw error;
         throw new ServerUnreachableError(error);
+      } finally {
+        options.signal?.removeEventListener('abort', abort);
       }
       let text: string;
       try {
         text = await response.text();
       } catch (error) {
-        if (options.signal?.aborted) throw error;
         throw new ServerUnreachableError(error);
       }
       return { status: response.status, body: parseBody(text), headers: response.headers };
