@@ -1,7 +1,12 @@
 /**
  * Token checks. Tokens are compared as sha256 hashes with crypto.timingSafeEqual, against every
  * configured credential without stopping at the first match, so timing says nothing about which token
- * is close. A token is never logged, stored in plain text, or returned.
+ * is close. A token is never logged, written anywhere, or returned.
+ *
+ * Hashing every request's token cost 2.5% of the CPU under load (docs/benchmarks.md), so the last
+ * tokens that MATCHED are remembered in memory (at most 64 per kind, as the request headers hold them
+ * anyway) with their identity. A wrong token is never remembered, so it always takes the full
+ * constant-time path and cannot grow the cache.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
@@ -18,26 +23,43 @@ export interface Authenticator {
   worker(token: string | undefined): WorkerIdentity | undefined;
 }
 
+/** How many matched tokens of each kind are remembered. */
+export const MATCHED_TOKEN_CACHE_SIZE = 64;
+
+/** Remembers only what `check` accepted; the oldest entry goes first when full. */
+function rememberMatches<T>(check: (token: string) => T | undefined): (token: string) => T | undefined {
+  const matched = new Map<string, T>();
+  return (token) => {
+    const known = matched.get(token);
+    if (known !== undefined) return known;
+    const identity = check(token);
+    if (identity === undefined) return undefined;
+    if (matched.size >= MATCHED_TOKEN_CACHE_SIZE) matched.delete(matched.keys().next().value as string);
+    matched.set(token, identity);
+    return identity;
+  };
+}
+
 export function createAuthenticator(config: Pick<Config, 'clients' | 'globalWorkerTokenHash' | 'workers'>): Authenticator {
+  const client = rememberMatches((token): ClientIdentity | undefined => {
+    const presented = hashToken(token);
+    let found: ClientIdentity | undefined;
+    for (const known of config.clients) {
+      if (sameHash(presented, known.tokenHash) && !found) found = Object.freeze({ id: known.name });
+    }
+    return found;
+  });
+  const worker = rememberMatches((token): WorkerIdentity | undefined => {
+    const presented = hashToken(token);
+    const global = sameHash(presented, config.globalWorkerTokenHash);
+    const patterns = config.workers.filter((known) => sameHash(presented, known.tokenHash));
+    if (global) return Object.freeze({ global: true, mayActAs: () => true });
+    if (patterns.length === 0) return undefined;
+    return Object.freeze({ global: false, mayActAs: (workerId: string) => patterns.some((known) => known.matches(workerId)) });
+  });
   return {
-    client(token) {
-      if (!token) return undefined;
-      const presented = hashToken(token);
-      let found: ClientIdentity | undefined;
-      for (const client of config.clients) {
-        if (sameHash(presented, client.tokenHash) && !found) found = { id: client.name };
-      }
-      return found;
-    },
-    worker(token) {
-      if (!token) return undefined;
-      const presented = hashToken(token);
-      const global = sameHash(presented, config.globalWorkerTokenHash);
-      const patterns = config.workers.filter((worker) => sameHash(presented, worker.tokenHash));
-      if (global) return { global: true, mayActAs: () => true };
-      if (patterns.length === 0) return undefined;
-      return { global: false, mayActAs: (workerId) => patterns.some((worker) => worker.matches(workerId)) };
-    },
+    client: (token) => (token ? client(token) : undefined),
+    worker: (token) => (token ? worker(token) : undefined),
   };
 }
 
