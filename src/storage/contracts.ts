@@ -3,8 +3,12 @@
  * the same semantics, proved by one contract suite (test/storage/contract.ts). These comments are the spec.
  *
  * Rules for every implementation:
- * - Every method is async and every record crosses the boundary as a copy: a caller mutating a record
- *   it passed in or got back never changes what the store holds.
+ * - Every method is async. Records are READ-ONLY on both sides of the boundary: a job, task or history
+ *   record given to `commit` (or `settle`) belongs to the store from then on, and records handed out
+ *   must not be changed; callers build new objects instead. The memory store freezes committed
+ *   records in place and hands out those same objects (no copy per commit or read), so a mutation
+ *   throws; the Redis store serialises what it is given and hands out fresh parses. Either way a
+ *   mutation never changes what is stored.
  * - All changes to ONE job (its document, the tasks it queues or withdraws, the timers it sets or clears,
  *   its history and its webhook outbox) are ONE `JobStore.commit`, guarded by the job's version
  *   (compare-and-set). In Redis that is one Lua script.

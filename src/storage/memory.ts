@@ -16,6 +16,7 @@ import type {
 import { BadRequestError } from '../errors.js';
 import { MinHeap } from './heap.js';
 import { satisfiesRequires } from './requires-match.js';
+import { deepFreeze } from './frozen.js';
 import { TaskQueues } from './task-queues.js';
 import type {
   CancelNotice,
@@ -103,7 +104,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   }
 
   function enqueueTask(task: TaskRecord, at: number): void {
-    const record: TaskRecord = { ...copy(task), status: 'queued', worker_id: null, leased_at: null, deadline: null, queued_at: at };
+    const record: TaskRecord = deepFreeze({ ...task, status: 'queued', worker_id: null, leased_at: null, deadline: null, queued_at: at });
     tasks.set(record.task_id, record);
     let set = jobTasks.get(record.job_id);
     if (!set) jobTasks.set(record.job_id, (set = new Set()));
@@ -194,14 +195,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         const job = jobs.get(jobId);
         if (!job) return null;
         const live = [...(jobTasks.get(jobId) ?? [])].map((id) => tasks.get(id)).filter((t): t is TaskRecord => !!t);
-        return copy({ job, tasks: live });
+        // Stored records are frozen (frozen.ts): handed out as they are, never copied per read.
+        return { job, tasks: live };
       },
 
       async commit(change) {
         purgeExpired();
         const failed = checkChange(change);
         if (failed) return failed;
-        const job = copy(change.job);
+        // Committed records become the store's, frozen in place: copying them was most of the cost.
+        const job = deepFreeze(change.job);
         const previous = jobs.get(job.id);
         if (previous) countStatus(previous.status, -1);
         countStatus(job.status, 1);
@@ -221,18 +224,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         }
         for (const id of change.clear_timers ?? []) timers.delete(id);
         for (const timer of change.set_timers ?? []) setTimer(timer);
-        histories.get(job.id)!.push(...copy(change.history ?? []));
+        histories.get(job.id)!.push(...deepFreeze(change.history ?? []));
         if (change.expire_at !== undefined) {
           expiresAt.set(job.id, change.expire_at);
           expiryHeap.push({ at: change.expire_at, id: job.id });
         }
         notifyQueued(queuedTypes);
-        return { ok: true, cancelled: copy(cancelled) };
+        return { ok: true, cancelled };
       },
 
       async history(jobId) {
         purgeExpired();
-        return copy(histories.get(jobId) ?? []);
+        return [...(histories.get(jobId) ?? [])];
       },
 
       async list(query: JobListQuery) {
@@ -254,10 +257,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
           job,
           tasks: [...(jobTasks.get(job.id) ?? [])].map((id) => tasks.get(id)).filter((t): t is TaskRecord => !!t),
         }));
-        return copy({
+        return {
           jobs: loaded,
           next_cursor: matching.length > query.limit && last ? encodeCursor(last) : null,
-        });
+        };
       },
 
       async countByStatus() {
@@ -291,24 +294,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         if (!task) return { outcome: 'empty' };
         queues.forget(task.task_id);
         depths.set(task.type, (depths.get(task.type) ?? 1) - 1);
-        task.status = 'leased';
-        task.worker_id = workerId;
-        task.leased_at = now;
-        task.deadline = task.timeout_ms === null ? null : now + task.timeout_ms;
+        const deadline = task.timeout_ms === null ? null : now + task.timeout_ms;
+        const leased: TaskRecord = Object.freeze({ ...task, status: 'leased', worker_id: workerId, leased_at: now, deadline });
+        tasks.set(task.task_id, leased);
         worker.current_tasks.push(task.task_id);
         if (task.dispatch_timer_id) timers.delete(task.dispatch_timer_id);
-        if (task.deadline !== null) {
+        if (deadline !== null) {
           setTimer({
             id: task.lease_timer_id,
             kind: 'lease_timeout',
             job_id: task.job_id,
-            due: task.deadline,
+            due: deadline,
             entry: task.entry,
             task_id: task.task_id,
             payload: {},
           });
         }
-        histories.get(task.job_id)?.push({
+        histories.get(task.job_id)?.push(Object.freeze({
           event_id: `${task.task_id}:leased`,
           job_id: task.job_id,
           timestamp: now,
@@ -318,23 +320,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
           worker_id: workerId,
           attempt: task.attempt,
           type: task.type,
-        });
-        return { outcome: 'claimed', task: copy(task) };
+        }));
+        return { outcome: 'claimed', task: leased };
       },
 
       async returnLease(jobId, taskId, workerId, now) {
         const task = tasks.get(taskId);
         if (!task || task.job_id !== jobId || task.status !== 'leased' || task.worker_id !== workerId) return false;
-        task.status = 'queued';
-        task.worker_id = null;
-        task.leased_at = null;
-        task.deadline = null;
+        tasks.set(taskId, Object.freeze({ ...task, status: 'queued', worker_id: null, leased_at: null, deadline: null }));
         const worker = workers.get(workerId);
         if (worker) worker.current_tasks = worker.current_tasks.filter((id) => id !== taskId);
         timers.delete(task.lease_timer_id);
         queues.pushFront(task.type, task.priority, task.task_id);
         depths.set(task.type, (depths.get(task.type) ?? 0) + 1);
-        histories.get(task.job_id)?.push({
+        histories.get(task.job_id)?.push(Object.freeze({
           event_id: `${task.task_id}:returned`,
           job_id: task.job_id,
           timestamp: now,
@@ -344,7 +343,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
           worker_id: workerId,
           attempt: task.attempt,
           type: task.type,
-        });
+        }));
         notifyQueued(new Set([task.type]));
         return true;
       },
@@ -453,7 +452,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       async settle(timerId, outcome) {
         purgeExpired();
         timers.delete(timerId);
-        histories.get(outcome.job_id)?.push(...copy(outcome.history));
+        histories.get(outcome.job_id)?.push(...deepFreeze(outcome.history));
         if (outcome.next) setTimer(outcome.next);
       },
     },

@@ -130,13 +130,49 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.jobs.load('nope')).toBeNull();
       });
 
-      it('hands out copies: mutating a loaded record changes nothing stored', async () => {
+      it('takes committed records over: changing one afterwards throws or changes nothing stored', async () => {
         const job = jobRecord('j1');
-        await store.jobs.commit(create(job));
-        job.state_history.x = 1;
+        const task = taskRecord('t1', 'j1');
+        const event = historyEvent('j1', 1);
+        await store.jobs.commit(create(job, { enqueue: [task], history: [event] }));
+        for (const attempt of [() => (job.state_history.x = 1), () => (task.params.x = 1), () => (event.extra = 'changed')]) {
+          try {
+            attempt();
+          } catch (error) {
+            expect(error).toBeInstanceOf(TypeError);
+          }
+        }
         const loaded = await store.jobs.load('j1');
-        loaded!.job.state_history.y = 2;
-        expect((await store.jobs.load('j1'))?.job.state_history).toEqual({});
+        expect(loaded?.job.state_history).toEqual({});
+        expect(loaded?.tasks[0]?.params).toEqual(taskRecord('t1', 'j1').params);
+        expect((await store.jobs.history('j1'))[0]).toEqual(historyEvent('j1', 1));
+      });
+
+      it('hands out records that are read-only: a mutation throws or changes nothing stored', async () => {
+        await store.jobs.commit(create(jobRecord('j1'), { enqueue: [taskRecord('t1', 'j1')], history: [historyEvent('j1', 1)] }));
+        await claimWorker('w1');
+        const claimed = await claim('w1');
+        const loaded = await store.jobs.load('j1');
+        const [event] = await store.jobs.history('j1');
+        const attempts = [
+          () => (loaded!.job.state_history.y = 2),
+          () => (loaded!.job.active = { kind: 'none' }),
+          () => loaded!.job.visited.push('x'),
+          () => (loaded!.tasks[0]!.params.y = 2),
+          () => claimed.outcome === 'claimed' && (claimed.task.status = 'queued'),
+          () => (event!.extra = 'changed'),
+        ];
+        for (const attempt of attempts) {
+          try {
+            attempt();
+          } catch (error) {
+            expect(error).toBeInstanceOf(TypeError);
+          }
+        }
+        const again = await store.jobs.load('j1');
+        expect(again?.job).toEqual(jobRecord('j1'));
+        expect(again?.tasks.map((t) => [t.status, t.params])).toEqual([['leased', taskRecord('t1', 'j1').params]]);
+        expect((await store.jobs.history('j1'))[0]).toEqual(historyEvent('j1', 1));
       });
 
       it('refuses to create a job whose id exists', async () => {
