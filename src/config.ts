@@ -42,6 +42,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly maxTransitions: number;
   readonly jobRetentionMs: number;
+  /** Memory store only: ended jobs kept at most (the first ended is forgotten first). */
+  readonly memoryMaxEndedJobs: number;
   readonly webhookSecret: string | undefined;
   readonly webhookTimeoutMs: number;
   readonly webhookAllowedHosts: readonly string[] | undefined;
@@ -288,6 +290,7 @@ export function loadConfig(env: Env): Config {
     logLevel: (LOG_LEVELS as readonly string[]).includes(logLevel) ? (logLevel as LogLevel) : 'info',
     maxTransitions: reader.integer('MAX_TRANSITIONS', 1000, 1, 1_000_000),
     jobRetentionMs: reader.duration('JOB_RETENTION', '7d'),
+    memoryMaxEndedJobs: reader.integer('MEMORY_MAX_ENDED_JOBS', 100_000, 1, 1_000_000_000),
     webhookSecret: reader.raw('WEBHOOK_SECRET'),
     webhookTimeoutMs: reader.duration('WEBHOOK_TIMEOUT', '10s'),
     webhookAllowedHosts:

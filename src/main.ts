@@ -61,7 +61,7 @@ async function loadOrThrow(dir: string): Promise<Map<string, CompiledBlueprint>>
 }
 
 async function createStore(config: Config): Promise<Store> {
-  if (config.redisUrl === undefined) return createMemoryStore();
+  if (config.redisUrl === undefined) return createMemoryStore({ maxEndedJobs: config.memoryMaxEndedJobs });
   // Imported only when asked for, so the memory store starts without loading ioredis.
   const redis = await import('./storage/redis.js');
   return redis.createRedisStore({ url: config.redisUrl, prefix: config.redisPrefix });

@@ -31,7 +31,15 @@ import type {
 export interface MemoryStoreOptions {
   /** Wall clock for retention (`expire_at`). Defaults to the system clock. */
   clock?: { now(): number };
+  /**
+   * At most this many ended jobs are kept (MEMORY_MAX_ENDED_JOBS): past it, the job that ended first
+   * is forgotten as if its retention had run out. An ended job costs ~3.5 KB of heap, so retention
+   * alone (7 days by default) would let a busy process grow without bound. Default 100,000 (~350 MB).
+   */
+  maxEndedJobs?: number;
 }
+
+export const DEFAULT_MAX_ENDED_JOBS = 100_000;
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -49,6 +57,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const histories = new Map<string, HistoryEvent[]>();
   const jobTasks = new Map<string, Set<string>>();
   const expiresAt = new Map<string, number>();
+  const maxEndedJobs = options.maxEndedJobs ?? DEFAULT_MAX_ENDED_JOBS;
+  /** Jobs with a retention time (they have ended), in the order they ended. */
+  const ended = new Set<string>();
   const expiryHeap = new MinHeap<{ at: number; id: string }>((a, b) => a.at < b.at);
   const idempotency = new Map<string, string>();
   const idempotencyOfJob = new Map<string, string>();
@@ -79,16 +90,38 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     for (let top = expiryHeap.peek(); top && top.at <= now; top = expiryHeap.peek()) {
       expiryHeap.pop();
       if (expiresAt.get(top.id) !== top.at) continue;
-      const job = jobs.get(top.id);
-      if (job) countStatus(job.status, -1);
-      jobs.delete(top.id);
-      histories.delete(top.id);
-      expiresAt.delete(top.id);
-      for (const taskId of jobTasks.get(top.id) ?? []) removeTask(taskId, 'done', 0, []);
-      jobTasks.delete(top.id);
-      const key = idempotencyOfJob.get(top.id);
-      if (key !== undefined) idempotency.delete(key);
-      idempotencyOfJob.delete(top.id);
+      forgetJob(top.id);
+    }
+  }
+
+  /** Deletes a job and everything of it, as when its retention runs out. */
+  function forgetJob(id: string): void {
+    const job = jobs.get(id);
+    if (job) countStatus(job.status, -1);
+    jobs.delete(id);
+    histories.delete(id);
+    expiresAt.delete(id);
+    ended.delete(id);
+    for (const taskId of jobTasks.get(id) ?? []) removeTask(taskId, 'done', 0, []);
+    jobTasks.delete(id);
+    const key = idempotencyOfJob.get(id);
+    if (key !== undefined) idempotency.delete(key);
+    idempotencyOfJob.delete(id);
+  }
+
+  /** An ended job keeps its record and history; its empty task set goes, and the oldest ended jobs past the cap. */
+  function noteEnded(id: string): void {
+    if (jobTasks.get(id)?.size === 0) jobTasks.delete(id);
+    ended.add(id);
+    for (const oldest of ended) {
+      if (ended.size <= maxEndedJobs) break;
+      forgetJob(oldest);
+    }
+    // Forgotten jobs leave their entries in the expiry heap until their time comes (days): rebuild it
+    // from the live entries when the stale ones outnumber them, so the heap stays bounded too.
+    if (expiryHeap.size > 2 * expiresAt.size + 1024) {
+      expiryHeap.clear();
+      for (const [jobId, at] of expiresAt) expiryHeap.push({ at, id: jobId });
     }
   }
 
@@ -228,6 +261,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         if (change.expire_at !== undefined) {
           expiresAt.set(job.id, change.expire_at);
           expiryHeap.push({ at: change.expire_at, id: job.id });
+          noteEnded(job.id);
         }
         notifyQueued(queuedTypes);
         return { ok: true, cancelled };
@@ -473,6 +507,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       histories.clear();
       jobTasks.clear();
       expiresAt.clear();
+      ended.clear();
       expiryHeap.clear();
       idempotency.clear();
       idempotencyOfJob.clear();

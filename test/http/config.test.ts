@@ -40,11 +40,17 @@ describe('loadConfig', () => {
       logLevel: 'info',
       maxTransitions: 1000,
       jobRetentionMs: 7 * 86_400_000,
+      memoryMaxEndedJobs: 100_000,
       maxFanOut: 10_000,
       maxJobDataBytes: 1024 * 1024,
       rateLimitClient: undefined,
       rateLimitWorker: undefined,
     });
+  });
+
+  it('reads MEMORY_MAX_ENDED_JOBS as a positive integer', () => {
+    expect(loadConfig({ ...TOKENS, MEMORY_MAX_ENDED_JOBS: '5000' }).memoryMaxEndedJobs).toBe(5000);
+    expect(() => loadConfig({ ...TOKENS, MEMORY_MAX_ENDED_JOBS: '0' })).toThrow(/MEMORY_MAX_ENDED_JOBS/);
   });
 
   it('freezes the configuration', () => {
