@@ -82,6 +82,9 @@ export function createLongPoll(deps: LongPollDeps): LongPoll {
     if (first.task || first.capacity || opts.timeoutMs <= 0 || opts.signal.aborted) return first.task;
     const worker = await store.workers.get(workerId, clock.now());
     if (!worker) throw new NotFoundError(`worker "${workerId}" is not registered (or expired); register it with POST /_worker/workers/register`);
+    // The abort listener is not attached yet: an abort during the awaits above would never be seen,
+    // and the poll would wait as a zombie that the next task wakes and claims for nobody.
+    if (opts.signal.aborted) return null;
     // Listen before claiming again, so a task queued in between still wakes this poll.
     const waiter = waiters.add(worker.supported_tasks);
     // One timer and one abort listener for the whole poll, both removed in `finally`.

@@ -122,6 +122,41 @@ describe('long-poll: a claim that returns after its poll ended', () => {
     expect(await second).toMatchObject({ job_id, attempt: 1 });
   });
 
+  it('does not wait as a zombie when the poll is aborted while it looks up its worker', async () => {
+    let releaseGet: (() => void) | undefined;
+    let metrics = 0;
+    h = await startHarness(blueprints, {
+      metrics: { ...noopMetrics, pollWaiting: (delta: number) => void (metrics += delta) },
+      wrapStore: (store) => ({
+        ...store,
+        workers: {
+          ...store.workers,
+          register: (worker) => store.workers.register(worker),
+          heartbeat: (id, now, options) => store.workers.heartbeat(id, now, options),
+          list: (now) => store.workers.list(now),
+          claimExpired: (now, limit) => store.workers.claimExpired(now, limit),
+          async get(id, now) {
+            await new Promise<void>((resolve) => (releaseGet = resolve));
+            return store.workers.get(id, now);
+          },
+        },
+      }),
+    });
+    await register('w1');
+    await register('w2');
+    const controller = new AbortController();
+    const poll = h.engine.nextTask('w1', { timeoutMs: 10_000, signal: controller.signal });
+    await expect.poll(() => releaseGet).toBeDefined();
+    controller.abort();
+    releaseGet!();
+    expect(await poll).toBeNull();
+    expect(metrics).toBe(0);
+    const { job_id } = await create();
+    const other = h.engine.nextTask('w2', { timeoutMs: 0, signal: never });
+    expect(await other).toMatchObject({ job_id });
+    expect(await eventsOf(job_id)).toEqual(['task_queued', 'task_leased w2']);
+  });
+
   it('returns a delivered-then-lost task only while this worker holds it', async () => {
     const gate = gatedClaims();
     gate.open();
