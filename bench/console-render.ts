@@ -267,6 +267,10 @@ export const consoleRender: Scenario = {
   description: 'console: 500-state graph and 1,000-branch fan-out render times and responsiveness in headless Chromium',
   external: false,
   async run(ctx): Promise<ScenarioOutput> {
+    if (!hasTool('chromium')) {
+      ctx.log('console-render skipped: chromium is not installed (apt-get install -y chromium)');
+      return { tables: [], data: { skipped: 'chromium is not installed' } };
+    }
     const figures = await measureConsoleRender((m) => ctx.log(m));
     return { tables: [consoleRenderTable(figures)], data: figures };
   },

@@ -1,3 +1,4 @@
+import { consoleRender } from '../console-render.js';
 import { compile } from './compile.js';
 import { fanOut } from './fan-out.js';
 import { fiveState } from './five-state.js';
@@ -20,4 +21,5 @@ export const SCENARIOS: readonly Scenario[] = [
   memoryPerJobs,
   redisRoundTrips,
   compile,
+  consoleRender,
 ];
