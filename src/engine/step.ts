@@ -55,6 +55,26 @@ export interface Failure {
   message: string;
 }
 
+/**
+ * The job a step changes: a new top-level object with new copies of exactly the parts a step changes
+ * in place (state_history and edge_counts keys, the visited / child / cancelled lists, parallel
+ * branches). Everything else is shared with the loaded record, which stays untouched: the memory
+ * store hands out frozen records (src/storage/frozen.ts). A deep structuredClone here cost ~4 µs per
+ * transition (docs/benchmarks.md); a step that mutated a shared part would throw on a frozen record.
+ */
+function workingCopy(job: JobRecord): JobRecord {
+  const active = job.active;
+  return {
+    ...job,
+    state_history: { ...job.state_history },
+    edge_counts: { ...job.edge_counts },
+    visited: [...job.visited],
+    child_job_ids: [...job.child_job_ids],
+    cancelled_task_ids: [...job.cancelled_task_ids],
+    active: active.kind === 'parallel' ? { ...active, branches: active.branches.map((branch) => ({ ...branch })) } : active,
+  };
+}
+
 export class Step {
   readonly job: JobRecord;
   readonly effects: Effects = { enqueue: [], withdraw: [], expect_tasks: [], set_timers: [], clear_timers: [], history: [] };
@@ -63,7 +83,7 @@ export class Step {
 
   constructor(compiled: CompiledBlueprint, job: JobRecord, ctx: TransitionContext) {
     this.compiled = compiled;
-    this.job = structuredClone(job);
+    this.job = workingCopy(job);
     this.ctx = ctx;
     this.job.version = job.version + 1;
     this.job.updated_at = ctx.now;
