@@ -13,7 +13,7 @@ import type {
   Notifier,
   Store,
 } from './contracts.js';
-import { BadRequestError } from '../errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { MinHeap } from './heap.js';
 import { satisfiesRequires } from './requires-match.js';
 import { deepFreeze } from './frozen.js';
@@ -526,20 +526,4 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
 function newerFirst(a: { created_at: number; id: string }, b: { created_at: number; id: string }): number {
   if (a.created_at !== b.created_at) return b.created_at - a.created_at;
   return a.id === b.id ? 0 : a.id < b.id ? 1 : -1;
-}
-
-function encodeCursor(job: { created_at: number; id: string }): string {
-  return Buffer.from(JSON.stringify([job.created_at, job.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { created_at: number; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
-      return { created_at: parsed[0], id: parsed[1] };
-    }
-  } catch {
-    // fall through: a cursor we did not make
-  }
-  throw new BadRequestError(`invalid cursor "${cursor}": pass the next_cursor of a previous page`, undefined, 'INVALID_CURSOR');
 }

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ClaimResult, CommitResult, JobChange, JobListQuery, LoadedJob, Store } from './contracts.js';
-import { BadRequestError, StoreUnavailableError } from '../errors.js';
+import { StoreUnavailableError } from '../errors.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { openRedisConnections, toStoreError, type RedisClient, type RedisConnections } from './redis/connection.js';
 import { createKeyLayout, DEFAULT_PREFIX, validatePrefix, type KeyLayout } from './redis/keys.js';
 import { createRedisNotifier } from './redis/notifier.js';
@@ -391,29 +392,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     let next: string | null = null;
     if (rows.length > query.limit) {
       const last = page.at(-1)!;
-      next = encodeCursor(Number(last[1]), last[0]);
+      next = encodeCursor({ created_at: Number(last[1]), id: last[0] });
     } else if (truncated === '1') {
       // The script stopped after LIST_SCAN_LIMIT index entries: a short page that is not the last.
-      next = encodeCursor(Number(lastScore), lastId);
+      next = encodeCursor({ created_at: Number(lastScore), id: lastId });
     }
     return { jobs, next_cursor: next };
   }
 
   return store;
-}
-
-function encodeCursor(createdAt: number, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { created_at: number; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && typeof parsed[0] === 'number' && typeof parsed[1] === 'string') {
-      return { created_at: parsed[0], id: parsed[1] };
-    }
-  } catch {
-    // fall through: a cursor we did not make
-  }
-  throw new BadRequestError(`invalid cursor "${cursor}": pass the next_cursor of a previous page`, undefined, 'INVALID_CURSOR');
 }
