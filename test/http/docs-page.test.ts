@@ -10,7 +10,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASSETS_PATH, SWAGGER_UI_VERSION, docsRoutes } from '../../src/http/docs.js';
 import { buildOpenApi } from '../../src/http/openapi.js';
-import { CHROMIUM_PATH, hasTool } from '../support/tools.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, hasTool } from '../support/tools.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { REFERENCE_ENDPOINTS, loadTestBlueprints, writeTestBlueprints } from './openapi-fixtures.js';
 
@@ -122,16 +122,7 @@ describe.skipIf(!hasTool('chromium'))('the docs page in headless Chromium', () =
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
       viewport: { width: 1280, height: 900 },
     });
     context.on('request', (request) => requested.push(request.url()));

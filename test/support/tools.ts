@@ -31,3 +31,15 @@ export function hasTool(tool: Tool): boolean {
 
 /** Path of the Chromium binary for playwright-core. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Headless flags for Debian's Chromium: nothing that reaches the network by itself (this machine has none). */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];

@@ -8,20 +8,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
+import type { Task } from '../../src/worker-sdk/wire.js';
 
 export const FAKE_TOKEN = 'fake-worker-token';
 
-export interface FakeTask {
-  job_id: string;
-  task_id: string;
-  type: string;
-  params: Record<string, unknown>;
-  priority: number;
-  attempt: number;
-  deadline: string | null;
-  tracing_context: Record<string, unknown>;
-  params_metadata: Record<string, unknown>;
-}
+/** A task as the fake hands it out: the SDK's own wire type. */
+export type FakeTask = Task;
 
 export interface RecordedRequest {
   method: string;
