@@ -6,5 +6,6 @@ export { compileExpression, compileTemplate, evaluateTemplate, ExpressionError }
 export { parseDuration } from './duration.js';
 export { toDot } from './dot.js';
 export { toSvg } from './svg.js';
+export { blueprintSvg } from './graph-svg.js';
 export type * from './types.js';
 export { STATE_TYPES } from './types.js';

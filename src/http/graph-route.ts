@@ -2,7 +2,7 @@
  * `GET /api/v1/blueprints/{name}/graph`: DOT (`text/vnd.graphviz`), or SVG with `?format=svg`.
  * `?job_id=` draws that job's path (only for a job of the caller, and only of this blueprint).
  */
-import { toDot, toSvg } from '../blueprint/dot.js';
+import { blueprintSvg, toDot, toSvg } from '../blueprint/index.js';
 import type { GraphOverlay } from '../blueprint/types.js';
 import type { Engine } from '../engine/api.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
@@ -27,13 +27,12 @@ export function graphHandler(engine: Engine, clientId: (ctx: AppContext) => stri
       }
       overlay = found.overlay;
     }
-    const dot = toDot(blueprint, overlay);
     if (format === 'svg') {
       ctx.type = 'image/svg+xml';
-      ctx.body = await toSvg(dot);
+      ctx.body = overlay ? await toSvg(toDot(blueprint, overlay)) : await blueprintSvg(blueprint);
     } else {
       ctx.type = 'text/vnd.graphviz; charset=utf-8';
-      ctx.body = dot;
+      ctx.body = toDot(blueprint, overlay);
     }
   };
 }
