@@ -339,11 +339,12 @@ export class Step {
       timeout_ms: spec.timeoutMs ?? null,
       lease_timer_id: `${taskId}:lease`,
       dispatch_timer_id: spec.dispatchTimeoutMs !== undefined ? `${taskId}:dispatch` : null,
+      dispatch_deadline: spec.dispatchTimeoutMs !== undefined ? this.now + spec.dispatchTimeoutMs : null,
       tracing_context: { job_id: this.job.id, task_id: taskId },
       params_metadata: {},
     };
-    if (task.dispatch_timer_id !== null && spec.dispatchTimeoutMs !== undefined) {
-      this.timer('dispatch_timeout', task.dispatch_timer_id, this.now + spec.dispatchTimeoutMs, taskId);
+    if (task.dispatch_timer_id !== null && task.dispatch_deadline !== null) {
+      this.timer('dispatch_timeout', task.dispatch_timer_id, task.dispatch_deadline, taskId);
     }
     this.effects.enqueue.push(task);
     this.record('task_queued', {

@@ -164,7 +164,9 @@ export interface TaskQueue {
    * be written), atomically and only while `workerId` still holds the task: the task becomes `queued`
    * again as the SAME attempt (`worker_id`, `leased_at`, `deadline` null; `queued_at` kept), it is
    * claimed before any task of its priority queued after it, it leaves the worker's `current_tasks`,
-   * its `lease_timer_id` timer is cleared (its dispatch timer, cleared by the claim, is not restored),
+   * its `lease_timer_id` timer is cleared, its dispatch timer (cleared by the claim) is set again with
+   * its ORIGINAL due: `{ id: dispatch_timer_id, kind: 'dispatch_timeout', job_id, due: dispatch_deadline,
+   * entry, task_id, payload: {} }` when both are non-null (a due already past fires at once),
    * the history event `{ event_id: task_id + ':returned', job_id, timestamp: now, event_type:
    * 'task_returned', state, task_id, worker_id, attempt, type }` is appended, and a task-queued notice
    * is published for its type. Returns false (and changes nothing) when the task is gone, queued, or

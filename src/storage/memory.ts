@@ -365,6 +365,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         const worker = workers.get(workerId);
         if (worker) worker.current_tasks = worker.current_tasks.filter((id) => id !== taskId);
         timers.delete(task.lease_timer_id);
+        // The claim cleared the dispatch timer: without it a returned task could wait forever.
+        if (task.dispatch_timer_id && task.dispatch_deadline !== null) {
+          setTimer({
+            id: task.dispatch_timer_id,
+            kind: 'dispatch_timeout',
+            job_id: task.job_id,
+            due: task.dispatch_deadline,
+            entry: task.entry,
+            task_id: task.task_id,
+            payload: {},
+          });
+        }
         queues.pushFront(task.type, task.priority, task.task_id);
         depths.set(task.type, (depths.get(task.type) ?? 0) + 1);
         histories.get(task.job_id)?.push(Object.freeze({

@@ -143,6 +143,12 @@ export interface TaskRecord {
   lease_timer_id: string;
   /** The dispatch-timeout timer, which a claim clears. */
   dispatch_timer_id: string | null;
+  /**
+   * When that timer is due, fixed when the attempt is first queued (null without a dispatch timeout).
+   * Kept on the task because a claim clears the timer and a returned lease must set it again with the
+   * ORIGINAL due, so returning a task never extends its dispatch_timeout.
+   */
+  dispatch_deadline: number | null;
   tracing_context: JsonObject;
   params_metadata: JsonObject;
 }

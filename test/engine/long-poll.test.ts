@@ -15,7 +15,15 @@ start: work
 states:
   work: { type: task, task: echo, transitions: { success: done } }
   done: { type: end }
-`);
+`,
+  `
+name: quick
+start: work
+states:
+  work: { type: task, task: echo, dispatch_timeout: 5s, transitions: { success: done } }
+  done: { type: end }
+`,
+);
 
 /** While the gate is closed, claims wait at it; `open()` lets the waiting ones (and later ones) through. */
 function gatedClaims(): { wrap: (store: Store) => Store; held: () => number; close: () => void; open: () => void } {
@@ -155,6 +163,27 @@ describe('long-poll: a claim that returns after its poll ended', () => {
     const other = h.engine.nextTask('w2', { timeoutMs: 0, signal: never });
     expect(await other).toMatchObject({ job_id });
     expect(await eventsOf(job_id)).toEqual(['task_queued', 'task_leased w2']);
+  });
+
+  it('keeps the original dispatch deadline of a task it puts back, so nobody taking it still fails the job', async () => {
+    const gate = gatedClaims();
+    h = await startHarness(blueprints, { wrapStore: gate.wrap });
+    await register('w1');
+    const { job_id } = await h.engine.createJob({ blueprint: 'quick', initial_data: {}, client_id: 'c' });
+    await h.advance(3000);
+    const controller = new AbortController();
+    const poll = h.engine.nextTask('w1', { timeoutMs: 10_000, signal: controller.signal });
+    await expect.poll(() => gate.held()).toBe(1);
+    controller.abort();
+    gate.open();
+    expect(await poll).toBeNull();
+    expect(await eventsOf(job_id)).toEqual(['task_queued', 'task_leased w1', 'task_returned w1']);
+    // 5s after it was first queued, not 5s after it came back.
+    await h.advance(1999);
+    expect((await h.engine.getJob(job_id)).status).toBe('waiting_for_worker');
+    await h.advance(1);
+    expect(await h.engine.getJob(job_id)).toMatchObject({ status: 'failed', error: { code: 'DISPATCH_TIMEOUT' } });
+    expect(await eventsOf(job_id)).toEqual(['task_queued', 'task_leased w1', 'task_returned w1', 'task_timeout']);
   });
 
   it('returns a delivered-then-lost task only while this worker holds it', async () => {

@@ -59,6 +59,7 @@ export function taskRecord(id: string, jobId: string, overrides: Partial<TaskRec
     timeout_ms: null,
     lease_timer_id: `${id}:lease`,
     dispatch_timer_id: null,
+    dispatch_deadline: null,
     tracing_context: {},
     params_metadata: {},
     ...overrides,
@@ -497,6 +498,48 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           attempt: 3,
           type: 'work',
         });
+      });
+
+      const leasedWithDispatchTimeout = async (): Promise<void> => {
+        const dispatch = { dispatch_timer_id: 't1:dispatch', dispatch_deadline: T0 + 100 };
+        await store.jobs.commit(
+          create(jobRecord('j1'), {
+            enqueue: [taskRecord('t1', 'j1', dispatch)],
+            set_timers: [timerRecord('t1:dispatch', 'j1', T0 + 100, { kind: 'dispatch_timeout', task_id: 't1' })],
+          }),
+        );
+        await claimWorker('w1');
+        expect(await claimedId('w1', T0 + 50)).toBe('t1');
+        expect(await store.timers.nextDue()).toBeNull();
+      };
+
+      it('sets the dispatch timer the claim cleared again, with its original due', async () => {
+        await leasedWithDispatchTimeout();
+        expect(await store.tasks.returnLease('j1', 't1', 'w1', T0 + 60)).toBe(true);
+        expect(await store.timers.nextDue()).toBe(T0 + 100);
+        expect(await store.timers.claimDue(T0 + 99, 10, 1000)).toEqual([]);
+        expect(await store.timers.claimDue(T0 + 100, 10, 1000)).toEqual([
+          { id: 't1:dispatch', kind: 'dispatch_timeout', job_id: 'j1', due: T0 + 100, entry: 1, task_id: 't1', payload: {} },
+        ]);
+      });
+
+      it('makes a dispatch timer whose due passed while the task was leased due at once', async () => {
+        await leasedWithDispatchTimeout();
+        expect(await store.tasks.returnLease('j1', 't1', 'w1', T0 + 500)).toBe(true);
+        expect((await store.timers.claimDue(T0 + 500, 10, 1000)).map((t) => [t.id, t.due])).toEqual([['t1:dispatch', T0 + 100]]);
+      });
+
+      it('sets no dispatch timer for a task without a dispatch timeout', async () => {
+        await leasedTask();
+        await store.tasks.returnLease('j1', 't1', 'w1', T0 + 60);
+        expect(await store.timers.claimDue(T0 + 1_000_000, 10, 1000)).toEqual([]);
+      });
+
+      it('a new claim of the returned task clears its dispatch timer again', async () => {
+        await leasedWithDispatchTimeout();
+        await store.tasks.returnLease('j1', 't1', 'w1', T0 + 60);
+        expect(await claimedId('w1', T0 + 70)).toBe('t1');
+        expect(await store.timers.nextDue()).toBeNull();
       });
 
       it('changes nothing unless this worker holds the task', async () => {

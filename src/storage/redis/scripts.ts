@@ -336,6 +336,14 @@ meta.la = nil
 meta.dl = nil
 redis.call('HSET', tk, tid .. ':m', cjson.encode(meta))
 clear_timer(meta.lt)
+-- The claim cleared the dispatch timer: set it again with its original due (a task stored before
+-- dispatch_deadline existed has none, and keeps the old behaviour).
+if meta.dt and meta.dt ~= '' and type(task.dispatch_deadline) == 'number' then
+  set_timer(meta.dt, task.dispatch_deadline, cjson.encode({
+    id = meta.dt, kind = 'dispatch_timeout', job_id = ARGV[1], due = task.dispatch_deadline, entry = task.entry,
+    task_id = tid, payload = {}
+  }))
+end
 local wk = K.worker(wid)
 local cur = redis.call('HGET', wk, 'cur')
 if cur then
