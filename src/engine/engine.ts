@@ -7,7 +7,7 @@
  * Timers live in the store. This process keeps ONE wake-up for the nearest deadline it knows of plus a
  * periodic sweep (which also finds timers set by other processes and expired workers).
  */
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { CompiledBlueprint } from '../blueprint/types.js';
 import { BadRequestError, ConflictError, NotFoundError, SwitchyardError, ValidationError } from '../errors.js';
 import type { CommitResult, JobChange, LoadedJob, Store } from '../storage/contracts.js';
@@ -102,7 +102,9 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
   const { store, blueprints } = options;
   const settings = { ...DEFAULTS, ...stripUndefined(options.config ?? {}), ...stripUndefined(options.limits ?? {}) };
   const clock = options.clock ?? systemClock;
-  const newId = options.newId ?? randomUUID;
+  // Time-ordered ids (UUIDv7, monotonic within a process): jobs created in the same millisecond still
+  // list newest first, since listings break created_at ties by id.
+  const newId = options.newId ?? uuidv7;
   const random = options.random ?? Math.random;
   const metrics = options.metrics ?? noopMetrics;
   const logger = options.logger ?? silentLogger;

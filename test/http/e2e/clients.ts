@@ -64,7 +64,7 @@ export function clientTests(suite: SuiteOptions): void {
       expect(second.body.jobs.map((job) => job.id)).toEqual([ids[0]]);
       const none = await alice.get<{ jobs: JobView[] }>('/api/v1/jobs?blueprint=flow&status=finished');
       expect(none.body.jobs).toEqual([]);
-      const byId = await alice.get<{ jobs: JobView[] }>(`/api/v1/jobs?q=${ids[1]!.slice(0, 12)}`);
+      const byId = await alice.get<{ jobs: JobView[] }>(`/api/v1/jobs?q=${ids[1]!.slice(-12)}`);
       expect(byId.body.jobs.map((job) => job.id)).toEqual([ids[1]]);
     });
 
