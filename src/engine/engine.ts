@@ -25,7 +25,7 @@ import {
   type WorkerNotifier,
 } from './ports.js';
 import { newJobRecord, transition } from './transition.js';
-import type { JobEvent, TransitionResult } from './transition-types.js';
+import type { JobEvent, TransitionContext, TransitionResult } from './transition-types.js';
 import { graphOverlayOf, historyView, jobView, workerView } from './views.js';
 import { deliverWebhookTry, webhookUrlProblem, type WebhookSettings } from './webhooks.js';
 import { heartbeatUpdateOf, workerMatchOf, workerRecordOf } from './worker-registration.js';
@@ -265,15 +265,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
           throw opts.onMissing?.() ?? new NotFoundError(`job ${jobId} not found`);
         }
         const { job, tasks } = loaded;
-        const result = await transition(blueprintOf(job), job, event, {
-          now: clock.now(),
-          newId,
-          random,
-          maxTransitions: settings.maxTransitions,
-          maxFanOut: settings.maxFanOut,
-          maxJobDataBytes: settings.maxJobDataBytes,
-          tasks,
-        });
+        const result = await transition(blueprintOf(job), job, event, stepContext(tasks));
         if (!result.changed) {
           const clear = [...result.effects.clear_timers, ...(opts.extraClear ?? [])];
           if (clear.length) await store.timers.clear(clear);
@@ -291,6 +283,19 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     });
   }
 
+  /** What the pure step may know of the world: the time now, ids, jitter, the limits, the job's live tasks. */
+  function stepContext(tasks: TransitionContext['tasks']): TransitionContext {
+    return {
+      now: clock.now(),
+      newId,
+      random,
+      maxTransitions: settings.maxTransitions,
+      maxFanOut: settings.maxFanOut,
+      maxJobDataBytes: settings.maxJobDataBytes,
+      tasks,
+    };
+  }
+
   // ---------- jobs ----------
 
   async function createJobRecord(
@@ -298,15 +303,7 @@ export function createEngine(options: EngineOptions): SwitchyardEngine {
     compiled: CompiledBlueprint,
     extra: { idempotency?: { client_id: string; key: string }; clear?: string[] } = {},
   ): Promise<CommitResult> {
-    const result = await transition(compiled, job, { type: 'start' }, {
-      now: clock.now(),
-      newId,
-      random,
-      maxTransitions: settings.maxTransitions,
-      maxFanOut: settings.maxFanOut,
-      maxJobDataBytes: settings.maxJobDataBytes,
-      tasks: [],
-    });
+    const result = await transition(compiled, job, { type: 'start' }, stepContext([]));
     const change = changeOf(null, result, extra.clear);
     if (extra.idempotency) change.idempotency = extra.idempotency;
     const commit = await store.jobs.commit(change);
