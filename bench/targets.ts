@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { spawnServer, type ServerChild } from './child/spawn.js';
 import type { WatchedProcess } from './load/run-load.js';
+import type { ApiOptions } from './load/options.js';
 import { hasRedisServer, startRedis, type BenchRedis } from './redis/redis-server.js';
 
 /**
@@ -31,16 +32,8 @@ export interface CeilingShape {
   parallel: boolean;
 }
 
-export interface ExternalServer {
-  urls: string[];
-  clientToken: string;
-  workerToken: string;
-  clientHeader: string;
-  workerHeader: string;
-  endpoint: string;
-  taskType: string;
-  pid?: number;
-}
+/** Another orchestrator of the same API (`--url`): how to reach it, and its pid for CPU and RSS if local. */
+export type ExternalServer = Omit<ApiOptions, 'pollTimeoutS'> & { pid?: number };
 
 export interface BenchSettings {
   logLevel: string;
