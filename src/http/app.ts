@@ -10,7 +10,6 @@ import type { Config } from '../config.js';
 import type { Engine } from '../engine/api.js';
 import { SwitchyardError } from '../errors.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { blueprintSvg } from '../blueprint/index.js';
 import { createAuthenticator, requireClient, requireWorker } from './auth.js';
 import { createConsoleApiRouter } from './console-api.js';
 import { createConsoleRouter } from './console.js';
@@ -79,7 +78,6 @@ export function createApp(options: CreateAppOptions): SwitchyardApp {
       buildOpenApi({
         blueprints: engine.blueprints.values(),
         routes: routesOf(...routers),
-        graphSvg: blueprintSvg,
       }),
   });
   // One bucket per client across every /api router (the console's state route included).

@@ -4,12 +4,12 @@
  * drawn as an SVG in the description. Request bodies reuse the JSON Schemas the server validates with
  * (schemas/api), so the document and the validation cannot drift apart.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { toDot, toSvg } from '../blueprint/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { blueprintSvg } from '../blueprint/index.js';
 import type { CompiledBlueprint } from '../blueprint/types.js';
 import { createPath } from './client-routes.js';
+import { packageRoot } from './package-root.js';
 import { RESPONSE_SCHEMAS, errorResponses, fixedOperations, jsonResponse, ref, type JsonObject } from './openapi-operations.js';
 import { loadApiSchemas } from './schemas.js';
 
@@ -118,16 +118,8 @@ function addSchema(components: Record<string, unknown>, name: string, schema: Re
 }
 
 function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 6; depth += 1) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const version = (JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version;
-      if (typeof version === 'string') return version;
-    }
-    dir = dirname(dir);
-  }
-  return '0.0.0';
+  const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown }).version;
+  return typeof version === 'string' ? version : '0.0.0';
 }
 
 /**
@@ -199,7 +191,7 @@ function bareOperation(method: string, path: string): JsonObject {
 }
 
 export async function buildOpenApi(options: BuildOpenApiOptions): Promise<JsonObject> {
-  const graphSvg = options.graphSvg ?? ((blueprint: CompiledBlueprint) => toSvg(toDot(blueprint)));
+  const graphSvg = options.graphSvg ?? blueprintSvg;
   const schemas: Record<string, unknown> = { ...RESPONSE_SCHEMAS };
   const requestRefs = new Map<string, JsonObject>();
   const apiSchemas = loadApiSchemas();

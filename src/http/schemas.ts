@@ -3,12 +3,12 @@
  * The same files feed the OpenAPI document. A violation becomes a 400 whose details list each problem
  * with its JSON path.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ValidationError } from '../errors.js';
+import { packageRoot } from './package-root.js';
 
 export const API_SCHEMA_NAMES = [
   'create-job',
@@ -25,15 +25,9 @@ export interface Violation {
   message: string;
 }
 
-/** Finds schemas/api from this file, both in src/http (tsx) and in dist/src/http (built). */
+/** schemas/api of this package, both in src/http (tsx) and in dist/src/http (built). */
 export function apiSchemasDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 6; depth += 1) {
-    const candidate = join(dir, 'schemas', 'api');
-    if (existsSync(join(candidate, 'create-job.json'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('schemas/api not found above src/http; the package is incomplete');
+  return join(packageRoot(), 'schemas', 'api');
 }
 
 /** Every schema of schemas/api by file name without `.json`, for the OpenAPI document. */
